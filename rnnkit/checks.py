@@ -199,9 +199,11 @@ def _normalise_shape(answer: Any) -> str:
     return aliases.get(text.strip(), text.strip())
 
 
-def task_shapes(answers: Mapping[str, str]) -> None:
-    """Check a dict mapping each task in ``TASK_SHAPE_QUESTIONS`` to one of ``TASK_SHAPES``."""
+def task_shapes(answers: Mapping[str, str] | Callable[[], Mapping[str, str]]) -> None:
+    """Check a dict (or a function returning one) mapping each task in ``TASK_SHAPE_QUESTIONS`` to one of ``TASK_SHAPES``."""
     name = "task_shapes"
+    if callable(answers):
+        answers = _call(name, answers)
     if not isinstance(answers, Mapping):
         _fail(name, f"expected a dict, got {type(answers).__name__}", "build {task: shape} for every task in checks.TASK_SHAPE_QUESTIONS")
     missing = [q for q in TASK_SHAPE_QUESTIONS if q not in answers]
