@@ -1,0 +1,126 @@
+"""Every check of notebooks 09 and 11 passes a reference solution and fails wrong ones with a useful message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rnnkit import checks_seq2seq as checks
+from rnnkit import seq2seq as s2s
+
+KO_DIGITS = ["", "일", "이", "삼", "사", "오", "육", "칠", "팔", "구"]
+
+
+def _korean(n: int) -> str:
+    if n == 0:
+        return "영"
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 0 else ("" if tens == 1 else KO_DIGITS[tens]) + "십") + KO_DIGITS[ones]
+
+
+def _greedy(encoder, decoder, inputs, start_id, end_id, max_len):
+    return s2s.greedy_decode(encoder, decoder, inputs, start_id=start_id, end_id=end_id, max_len=max_len)
+
+
+def _greedy_no_feedback(encoder, decoder, inputs, start_id, end_id, max_len):  # always feeds START
+    states = encoder(inputs)
+    states = states if isinstance(states, list) else [states]
+    tokens = np.full((len(states[0]), 1), start_id)
+    out = []
+    for _ in range(max_len):
+        probs, *states = decoder([tokens, *states])
+        out.append(probs[:, 0].argmax(-1))
+    return np.stack(out, axis=1)
+
+
+def _greedy_no_padding(encoder, decoder, inputs, start_id, end_id, max_len):  # keeps generating after END
+    states = encoder(inputs)
+    states = states if isinstance(states, list) else [states]
+    tokens = np.full((len(states[0]), 1), start_id)
+    out = []
+    for _ in range(max_len):
+        probs, *states = decoder([tokens, *states])
+        tokens = probs[:, 0].argmax(-1)[:, None]
+        out.append(tokens[:, 0])
+    return np.stack(out, axis=1)
+
+
+def _first_error(pred: str, target: str) -> int | None:
+    if pred == target:
+        return None
+    return next((i for i, (a, b) in enumerate(zip(pred, target)) if a != b), min(len(pred), len(target)))
+
+
+def _token_acc_no_end(preds, targets):  # forgets the end token
+    return sum(a == b for p, t in zip(preds, targets) for a, b in zip(p, t)) / sum(len(t) for t in targets)
+
+
+# name -> (reference solution, [wrong solutions], text the failure of the first wrong one must contain)
+CASES: dict[str, tuple[Any, list[Any], str]] = {
+    "repeat_vector": (
+        lambda v, T: np.repeat(v[:, None, :], T, axis=1),
+        [
+            lambda v, T: np.repeat(v[:, :, None], T, axis=2),
+            lambda v, T: np.tile(v, (1, T)),
+            lambda v, T: np.zeros((len(v), T, v.shape[1])),
+        ],
+        "wrong order",
+    ),
+    "token_accuracy": (s2s.token_accuracy, [_token_acc_no_end, lambda p, t: s2s.exact_match(p, t)], "target tokens"),
+    "korean_caption": (_korean, [lambda n: "일십" if n == 10 else _korean(n), lambda n: str(n)], "10: you wrote '일십'"),
+    "shift_right": (
+        s2s.shift_right,
+        [lambda y, s: np.concatenate([np.full((len(y), 1), s), y], axis=1), lambda y, s: y, lambda y, s: np.roll(y, 1, axis=1)],
+        "one step longer",
+    ),
+    "greedy_decode": (_greedy, [_greedy_no_feedback, _greedy_no_padding], "feed back the token"),
+    "first_error": (_first_error, [lambda p, t: None if p == t else next(i for i, (a, b) in enumerate(zip(p, t)) if a != b)
+                                   if any(a != b for a, b in zip(p, t)) else None, lambda p, t: 0], "'1998-03'"),
+}
+
+
+def test_every_check_has_cases() -> None:
+    assert set(CASES) == set(checks.CHECKS)
+
+
+@pytest.mark.parametrize("name", checks.CHECKS)
+def test_reference_solution_passes(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    getattr(checks, name)(CASES[name][0])
+    out = capsys.readouterr().out
+    assert out.startswith(f"✓ {name}:") and out.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", checks.CHECKS)
+def test_wrong_solutions_fail_with_a_hint(name: str) -> None:
+    check: Callable[[Any], None] = getattr(checks, name)
+    _, wrongs, expected_text = CASES[name]
+    for k, wrong in enumerate(wrongs):
+        with pytest.raises(checks.CheckFailed) as info:
+            check(wrong)
+        message = str(info.value)
+        assert message.startswith(f"✗ {name}:") and "Hint:" in message
+        if k == 0:
+            assert expected_text in message, message
+
+
+@pytest.mark.parametrize("name", checks.CHECKS)
+def test_unwritten_stub_gets_a_message_not_a_traceback(name: str) -> None:
+    def not_written(*args: Any) -> Any:
+        raise NotImplementedError()
+
+    with pytest.raises(checks.CheckFailed, match="not written yet"):
+        getattr(checks, name)(not_written)
+
+
+def test_greedy_decode_check_names_padding_after_end() -> None:
+    with pytest.raises(checks.CheckFailed, match="pad_id"):
+        checks.greedy_decode(_greedy_no_padding)
+
+
+def test_check_failed_is_the_one_from_rnnkit_checks() -> None:
+    from rnnkit import checks as part1
+
+    assert checks.CheckFailed is part1.CheckFailed
