@@ -1,0 +1,255 @@
+"""Text as character ids, and text generated back from a character language model.
+
+The tools of notebooks 12 and 13:
+
+* :class:`CharVocab` -- the sorted set of characters of a text; ``encode`` turns a
+  string into int32 ids, ``decode`` turns ids back into a string;
+* :func:`split_text` -- a text cut into a training part and a held-out part that
+  comes *after* it (never shuffled: a language model reads a stream);
+* :func:`bits_per_char` and :func:`perplexity` -- the same loss in other units;
+* :func:`sample_with_temperature` -- one id drawn from logits divided by a temperature;
+* :func:`generate` (and :func:`generate_many`, several temperatures in one batch) --
+  text written by a model from :func:`rnnkit.tbptt.build_lm`, one character at a
+  time, with the recurrent state carried from step to step.
+
+Only the generators need Keras (through rnnkit.tbptt), imported when called, so
+``import rnnkit.text`` stays light (numpy only).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CharVocab", "split_text", "bits_per_char", "perplexity", "sample_with_temperature", "generate", "generate_many"]
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int; got {value!r}")
+    return int(value)
+
+
+def _string(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a str; got {type(value).__name__}")
+    return value
+
+
+class CharVocab:
+    """A character vocabulary: id ``k`` is the ``k``-th character in sorted order.
+
+    Build it from the training text with :meth:`from_text`; every character it
+    will ever have to encode must occur there (there is no "unknown" id: a
+    character the model never saw is an error, not a guess).
+
+    Example::
+
+        vocab = CharVocab.from_text("hello")
+        vocab.chars                  # ('e', 'h', 'l', 'o')
+        vocab.encode("hell")         # array([1, 0, 2, 2], dtype=int32)
+        vocab.decode([3, 2])         # 'ol'
+    """
+
+    def __init__(self, chars: Iterable[str]) -> None:
+        chars = tuple(chars)
+        bad = [c for c in chars if not (isinstance(c, str) and len(c) == 1)]
+        if bad:
+            raise ValueError(f"chars must be single characters; got {bad[0]!r}")
+        if not chars:
+            raise ValueError("chars must hold at least one character; got none")
+        if len(set(chars)) != len(chars):
+            dup = next(c for c in chars if chars.count(c) > 1)
+            raise ValueError(f"chars must be distinct; {dup!r} occurs {chars.count(dup)} times")
+        self.chars: tuple[str, ...] = chars
+        self.index: dict[str, int] = {c: i for i, c in enumerate(chars)}
+        self._table = np.array(chars)
+
+    @classmethod
+    def from_text(cls, text: str) -> CharVocab:
+        """The vocabulary of every distinct character of ``text``, sorted by code point."""
+        text = _string("text", text)
+        if not text:
+            raise ValueError("text must not be empty")
+        return cls(sorted(set(text)))
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    @property
+    def size(self) -> int:
+        """V, the number of characters (the size of the model's softmax)."""
+        return len(self.chars)
+
+    def __repr__(self) -> str:
+        return f"CharVocab({len(self)} characters)"
+
+    def encode(self, text: str) -> np.ndarray:
+        """``ids`` (len(text),) int32, one id per character.
+
+        Raises:
+            ValueError: ``text`` holds characters that are not in the vocabulary (they are named).
+        """
+        text = _string("text", text)
+        try:
+            return np.fromiter((self.index[c] for c in text), dtype=np.int32, count=len(text))
+        except KeyError:
+            unknown = sorted({c for c in text if c not in self.index})
+            raise ValueError(
+                f"expected characters from this vocabulary of {len(self)}; received {len(unknown)} unknown: "
+                + ", ".join(repr(c) for c in unknown[:10])
+                + (" ..." if len(unknown) > 10 else "")
+            ) from None
+
+    def decode(self, ids: Sequence[int] | np.ndarray) -> str:
+        """The string of the ids (a 1-D sequence of ints in ``[0, V)``).
+
+        Raises:
+            ValueError: ``ids`` is not 1-D, not integer, or holds an id outside ``[0, V)``.
+        """
+        arr = np.asarray(ids)
+        if arr.size == 0:
+            return ""
+        if arr.ndim != 1:
+            raise ValueError(f"ids must be 1-D; got shape {arr.shape}")
+        if arr.dtype.kind not in "iu":
+            raise ValueError(f"ids must be integers; got dtype {arr.dtype}")
+        if arr.min() < 0 or arr.max() >= len(self):
+            bad = int(arr[(arr < 0) | (arr >= len(self))][0])
+            raise ValueError(f"expected ids in [0, {len(self)}); received {bad}")
+        return "".join(self._table[arr].tolist())
+
+
+def split_text(text: str, held_out: float = 0.1) -> tuple[str, str]:
+    """Cut ``text`` into ``(train, held_out_text)``: the first part and the last ``held_out`` fraction.
+
+    The split is contiguous, not shuffled: the held-out part is text the model
+    never read, which is what a language model's loss on "new text" means.
+
+    Raises:
+        ValueError: ``held_out`` is not strictly between 0 and 1, or a part would be empty.
+    """
+    text = _string("text", text)
+    if isinstance(held_out, bool) or not isinstance(held_out, numbers.Real) or not 0.0 < held_out < 1.0:
+        raise ValueError(f"held_out must be a fraction strictly between 0 and 1; got {held_out!r}")
+    cut = len(text) - int(round(held_out * len(text)))
+    if cut <= 0 or cut >= len(text):
+        raise ValueError(f"a text of {len(text)} characters is too short to hold out {held_out:.0%} of it")
+    return text[:cut], text[cut:]
+
+
+def bits_per_char(nats: float) -> float:
+    """A loss in nats per character (natural log, what Keras reports) converted to bits: ``nats / ln 2``."""
+    return float(nats) / math.log(2.0)
+
+
+def perplexity(nats: float) -> float:
+    """``exp(loss)``: the number of equally likely characters the model is, on average, choosing between."""
+    return float(math.exp(float(nats)))
+
+
+def sample_with_temperature(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    """One id drawn from ``softmax(logits / temperature)``.
+
+    ``temperature`` 1 samples from the model's own distribution; below 1 sharpens it
+    (safer, more repetitive text), above 1 flattens it (more surprising, more
+    mistakes); 0 means greedy: always the most likely id.
+
+    Args:
+        logits: (V,) unnormalised log-probabilities.
+        temperature: >= 0.
+        rng: a numpy Generator (the only source of randomness).
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    if z.ndim != 1 or z.size == 0:
+        raise ValueError(f"logits must be a non-empty 1-D array (V,); got shape {z.shape}")
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not temperature >= 0:
+        raise ValueError(f"temperature must be a number >= 0; got {temperature!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a np.random.Generator; got {type(rng).__name__}")
+    if temperature == 0:
+        return int(np.argmax(z))
+    z = z / float(temperature)
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    return int(rng.choice(z.size, p=p))
+
+
+def generate(
+    model: Any,
+    vocab: CharVocab,
+    prompt: str,
+    length: int,
+    *,
+    temperature: float = 1.0,
+    rng: np.random.Generator,
+) -> str:
+    """Write ``length`` characters after ``prompt`` with a model from :func:`rnnkit.tbptt.build_lm`.
+
+    The prompt is read in one pass (its final states "warm up" the memory); then each
+    step feeds the last character with the states the previous step returned, samples
+    the next one with :func:`sample_with_temperature`, and feeds that back in
+    (autoregressive generation). Only one character is run per step, so every step
+    costs the same, however long the text gets.
+
+    Under the JAX backend, call ``trainer.sync()`` (``fit_tbptt`` does it for you)
+    before generating, so the Keras variables hold the trained weights.
+
+    Returns:
+        ``prompt`` followed by the ``length`` generated characters.
+    """
+    return generate_many(model, vocab, prompt, length, temperatures=[temperature], rng=rng)[0]
+
+
+def generate_many(
+    model: Any,
+    vocab: CharVocab,
+    prompt: str,
+    length: int,
+    *,
+    temperatures: Sequence[float],
+    rng: np.random.Generator,
+) -> list[str]:
+    """Like :func:`generate`, for several temperatures at once: one batch row per temperature.
+
+    The rows share nothing but the prompt, so this gives the same texts as calling
+    :func:`generate` once per temperature (with other random draws), in about the
+    time of one call.
+
+    Returns:
+        One string per temperature, each ``prompt`` followed by ``length`` characters.
+    """
+    from rnnkit.tbptt import zero_states
+
+    if not isinstance(vocab, CharVocab):
+        raise ValueError(f"vocab must be a CharVocab; got {type(vocab).__name__}")
+    prompt = _string("prompt", prompt)
+    if not prompt:
+        raise ValueError("prompt must hold at least one character (the model needs something to continue)")
+    length = _positive_int("length", length)
+    temps = list(temperatures) if isinstance(temperatures, (list, tuple, np.ndarray)) else None
+    if not temps:
+        raise ValueError(f"temperatures must be a non-empty list of numbers >= 0; got {temperatures!r}")
+    n_in, n_out = len(getattr(model, "inputs", []) or []), len(getattr(model, "outputs", []) or [])
+    if n_in < 2 or n_out != n_in:
+        raise ValueError(
+            "expected a model [tokens, *states] -> [logits, *states] as build_lm makes; "
+            f"received one with {n_in} input(s) and {n_out} output(s)"
+        )
+    vocab_out = int(model.outputs[0].shape[-1])
+    if vocab_out != len(vocab):
+        raise ValueError(f"expected a model with {len(vocab)} outputs (the size of the vocabulary); received one with {vocab_out}")
+    B = len(temps)
+    ids = np.repeat(vocab.encode(prompt)[None, :], B, axis=0)  # (B, P): the prompt in every row
+    states = zero_states(model, B)  # each (B, units)
+    out = np.zeros((B, length), dtype=np.int32)
+    for t in range(length):
+        logits, *states = model.predict_on_batch([ids, *states])  # logits: (B, steps, V); compiled once per shape
+        last = np.asarray(logits)[:, -1]  # (B, V)
+        out[:, t] = [sample_with_temperature(last[b], temps[b], rng) for b in range(B)]
+        ids = out[:, t : t + 1]  # (B, 1): the samples become the next inputs
+    return [prompt + vocab.decode(row) for row in out]

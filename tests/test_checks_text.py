@@ -1,0 +1,84 @@
+"""rnnkit.checks_text: the reference solutions pass, typical mistakes fail with a hint."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rnnkit import checks_text
+from rnnkit import numpy_rnn as nr
+from rnnkit.data import stream_batches
+
+
+def _top_k(logits: np.ndarray, k: int, temperature: float, rng: np.random.Generator) -> int:
+    z = np.asarray(logits, dtype=float) / temperature
+    keep = np.argsort(z)[-k:]
+    return int(keep[rng.choice(k, p=nr.softmax(z[keep]))])
+
+
+def _top_k_no_filter(logits: np.ndarray, k: int, temperature: float, rng: np.random.Generator) -> int:
+    return int(rng.choice(len(logits), p=nr.softmax(np.asarray(logits) / temperature)))
+
+
+def _top_k_no_temperature(logits: np.ndarray, k: int, temperature: float, rng: np.random.Generator) -> int:
+    return _top_k(logits, k, 1.0, rng)
+
+
+def _chunks_time_major(ids: np.ndarray, B: int, S: int) -> list:
+    """A common mistake: cut consecutive chunks of B*S tokens instead of B parallel rows."""
+    n = (len(ids) - 1) // (B * S)
+    return [(ids[k * B * S : (k + 1) * B * S].reshape(B, S), ids[k * B * S + 1 : (k + 1) * B * S + 1].reshape(B, S)) for k in range(n)]
+
+
+def _cache_floats(N: int, T: int, D: int, H: int) -> int:
+    return N * T * D + 2 * N * H + D * 4 * H + H * 4 * H + 6 * N * T * H
+
+
+CASES: dict[str, tuple[Any, list[Any], str]] = {
+    "bits_and_perplexity": (lambda n: (n / math.log(2), math.exp(n)),
+                            [lambda n: (n * math.log(2), math.exp(n)), lambda n: (n / math.log(2), 2.0**n), lambda n: n],
+                            "divide by ln 2"),
+    "sample_top_k": (_top_k, [_top_k_no_filter, _top_k_no_temperature, lambda z, k, T, rng: int(np.argmax(z))], "outside the 3 largest"),
+    "stream_chunks": (lambda ids, B, S: list(stream_batches(ids, B, S)),
+                      [_chunks_time_major, lambda ids, B, S: [(x, x) for x, _ in stream_batches(ids, B, S)], lambda ids, B, S: []],
+                      "x of chunk 0"),
+    "lstm_cache_floats": (_cache_floats, [lambda N, T, D, H: 6 * N * T * H, lambda N, T, D, H: float(_cache_floats(N, T, D, H))],
+                          "per step"),
+}
+
+
+def test_every_check_has_cases() -> None:
+    assert set(CASES) == {n for n in checks_text.__all__ if n[0].islower()}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reference_solution_passes(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    getattr(checks_text, name)(CASES[name][0])
+    out = capsys.readouterr().out
+    assert out.startswith(f"✓ {name}:") and out.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_wrong_solutions_fail_with_a_hint(name: str) -> None:
+    check: Callable[[Any], None] = getattr(checks_text, name)
+    _, wrongs, expected_text = CASES[name]
+    for k, wrong in enumerate(wrongs):
+        with pytest.raises(checks_text.CheckFailed) as info:
+            check(wrong)
+        message = str(info.value)
+        assert message.startswith(f"✗ {name}:") and "Hint:" in message
+        if k == 0:
+            assert expected_text in message, message
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_unwritten_stub_gets_a_message_not_a_traceback(name: str) -> None:
+    def not_written(*args: Any) -> Any:
+        raise NotImplementedError()
+
+    with pytest.raises(checks_text.CheckFailed, match="not written yet"):
+        getattr(checks_text, name)(not_written)
