@@ -209,7 +209,8 @@ def find_exercises(nb: nbformat.NotebookNode, where: str = "notebook") -> list[E
                 "the ★ are its points"
             )
         title, points = heading
-        match = re.search(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", cell.source, flags=re.MULTILINE)
+        # the first top-level function or class the answer cell defines (not a method inside a class)
+        match = re.search(r"^(?:def|class)\s+([A-Za-z_]\w*)", cell.source, flags=re.MULTILINE)
         name = match.group(1) if match else f"exercise{number}"
         base, k = name, 2
         while name in used or f"{name}-check" in used:

@@ -1,0 +1,390 @@
+"""Checks for the exercises of Part II (notebooks 06 and 07): Keras layers and custom cells.
+
+They work like :mod:`rnnkit.checks`: each takes what you wrote (a function, a
+model builder or a cell class), runs it on a few seeded cases against a
+reference, and either prints one line starting with ``✓`` or raises
+:class:`rnnkit.checks.CheckFailed` saying what is wrong, by how much, and with
+a hint. Example::
+
+    from rnnkit import checks_keras as checks
+    checks.recurrent_param_count(my_count)
+
+This module imports Keras (``import rnnkit`` does not).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import keras
+import numpy as np
+
+from rnnkit import numpy_rnn as nr
+from rnnkit.checks import CheckFailed, _call, _compare, _fail, _passed
+
+__all__ = [
+    "CheckFailed",
+    "recurrent_param_count",
+    "run_in_chunks",
+    "tagger_model",
+    "layer_norm_lstm_param_count",
+    "minimal_gated_cell",
+    "peephole_lstm_cell",
+]
+
+CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower())
+
+
+# --------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------
+
+
+def _numpy(x: Any) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float64)
+
+
+def _not_written(exc: BaseException | None) -> bool:
+    """True if a NotImplementedError is anywhere in the exception's chain (Keras re-wraps errors)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, NotImplementedError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _raised(check: str, exc: Exception, doing: str, hint: str) -> NoReturn:
+    if _not_written(exc):
+        _fail(check, "it is not written yet (it raised NotImplementedError)",
+              "replace the line `raise NotImplementedError()` with your code")
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()  # Keras adds context and bold type
+    message = next((line for line in lines if line.strip() and not line.startswith("Exception encountered")), "")
+    _fail(check, f"{doing} raised {type(exc).__name__}: {message.strip()}", hint)
+
+
+def _int_answer(check: str, fn: Callable[..., Any], args: tuple[Any, ...], want: int, hints: dict[int, str],
+                default_hint: str) -> None:
+    got = _call(check, fn, *args)
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+        _fail(check, f"expected an int, got {type(got).__name__} {got!r} for {args}", "return a whole number")
+    if got != want:
+        _fail(check, f"for {args} you said {got}, but the layer has {want} parameters", hints.get(int(got), default_hint))
+
+
+def _weights(rng: np.random.Generator, shapes: list[tuple[int, ...]], scale: float = 0.5) -> list[np.ndarray]:
+    return [rng.normal(0.0, scale, s).astype("float32") for s in shapes]
+
+
+# --------------------------------------------------------------------------
+# 06 Keras recurrent layers
+# --------------------------------------------------------------------------
+
+_BLOCKS = {"simplernn": 1, "lstm": 4, "gru": 3}
+
+
+def _layer_params(kind: str, D: int, H: int, bidirectional: bool) -> int:
+    blocks = _BLOCKS[kind.lower()]
+    one = blocks * (D * H + H * H + H) + (blocks * H if kind.lower() == "gru" else 0)  # GRU: a second bias row
+    return 2 * one if bidirectional else one
+
+
+def recurrent_param_count(fn: Callable[[str, int, int, bool], int]) -> None:
+    """Check ``fn(kind, D, H, bidirectional) -> int``: the parameters of one Keras recurrent layer.
+
+    ``kind`` is ``"SimpleRNN"``, ``"LSTM"`` or ``"GRU"`` (default settings, so
+    GRU has ``reset_after=True``); the layer reads D features and has H units;
+    with ``bidirectional=True`` it is wrapped in ``keras.layers.Bidirectional``.
+    """
+    name = "recurrent_param_count"
+    cases = [("SimpleRNN", 3, 4, False), ("LSTM", 100, 32, False), ("GRU", 8, 16, False),
+             ("LSTM", 5, 7, True), ("GRU", 64, 128, True), ("SimpleRNN", 1, 1, True)]
+    for kind, D, H, bi in cases:
+        want = _layer_params(kind, D, H, bi)
+        blocks, copies = _BLOCKS[kind.lower()], 2 if bi else 1
+        hints: dict[int, str] = {}
+        for wrong, hint in [  # the likely slips, most telling first; the first hint for a number wins
+            (_layer_params(kind, D, H, False), "Bidirectional holds two independent copies of the layer "
+             "(one per direction), each with its own weights"),
+            (copies * blocks * (D * H + H * H + H), "GRU with reset_after=True (the Keras default) has TWO bias rows, "
+             "bias (2, 3H): one added to x W, one to h U"),
+            (copies * (D * H + H * H + H), f"{kind} has {blocks} blocks of weights (one per gate or candidate)"),
+            (copies * blocks * (D * H + H), "do not forget the recurrent kernel, H x H per block"),
+            (copies * blocks * (D * H + H * H), "each block also has a bias of H numbers"),
+        ]:
+            if wrong != want:
+                hints.setdefault(wrong, hint)
+        _int_answer(name, fn, (kind, D, H, bi), want, hints,
+                    "count per block: kernel D*H, recurrent kernel H*H, bias H; then blocks (1, 4 or 3), "
+                    "an extra bias row for GRU, and x2 for Bidirectional")
+    _passed(name, f"correct for {len(cases)} layers (SimpleRNN, LSTM, GRU, with and without Bidirectional)")
+
+
+def run_in_chunks(fn: Callable[[Any, np.ndarray, int], Any]) -> None:
+    """Check ``fn(layer, x, chunk) -> (N, T, H)``: run ``layer`` over ``x`` chunk by chunk, carrying the state.
+
+    ``layer`` is an LSTM or GRU built with ``return_sequences=True,
+    return_state=True``; the answer must equal ``layer(x)[0]``, the run over the
+    whole sequence at once.
+    """
+    name = "run_in_chunks"
+    rng = np.random.default_rng(60)
+    cases = [(keras.layers.LSTM, 7, 3), (keras.layers.GRU, 6, 4)]
+    for Layer, T, chunk in cases:
+        N, D, H = 3, 4, 5
+        layer = Layer(H, return_sequences=True, return_state=True,
+                      kernel_initializer="zeros", recurrent_initializer="zeros")  # weights are set below
+        layer.build((N, T, D))
+        layer.set_weights(_weights(rng, [w.shape for w in layer.get_weights()]))
+        x = rng.normal(size=(N, T, D)).astype("float32")
+        want = _numpy(layer(x)[0])
+        label = f"{Layer.__name__} over T={T} steps in chunks of {chunk}"
+        try:
+            got = fn(layer, x, chunk)
+        except Exception as exc:
+            _raised(name, exc, f"for {label} your function", "each call is layer(x_chunk, initial_state=states); "
+                    "the layer returns [outputs, *states]")
+        got = _numpy(got) if not isinstance(got, (list, tuple)) else _numpy(keras.ops.concatenate(list(got), axis=1))
+        if got.shape != want.shape:
+            _fail(name, f"for {label} the result has shape {got.shape}, expected {want.shape} = (N, T, H)",
+                  "concatenate the chunks' output sequences along the time axis (axis=1)")
+        if not np.allclose(got, want, atol=1e-5):
+            fresh = np.concatenate([_numpy(layer(x[:, s : s + chunk])[0]) for s in range(0, T, chunk)], axis=1)
+            if np.allclose(got, fresh, atol=1e-5):
+                _fail(name, f"for {label} every chunk started from zeros, so the chunks after the first are wrong",
+                      "keep the states the layer returns (out, *states = layer(...)) and pass them as "
+                      "initial_state=states to the next chunk")
+        _compare(name, f"the chunked outputs ({label})", got, want,
+                 "the chunked run must give exactly the outputs of one run over the whole sequence", tol=1e-5)
+    _passed(name, "the chunked runs equal the full runs (LSTM with 2 states, GRU with 1; uneven last chunks)")
+
+
+def tagger_model(fn: Callable[[int, int, int], Any]) -> None:
+    """Check ``fn(vocab_size, num_tags, units) -> keras.Model``: a bidirectional tagger for padded token ids.
+
+    The model maps ids (batch, T), any T, with 0 as padding, to one softmax over
+    ``num_tags`` per step (batch, T, num_tags). Real positions must not depend on
+    how much padding follows, and must see the tokens after them (bidirectional).
+    """
+    name = "tagger_model"
+    V, K, units = 20, 5, 8
+    try:
+        model = fn(V, K, units)
+    except Exception as exc:
+        _raised(name, exc, f"tagger_model({V}, {K}, {units})", "build it with keras.Input((None,), dtype='int32') "
+                "and the functional API, or keras.Sequential")
+    if not callable(model):
+        _fail(name, f"expected a keras.Model, got {type(model).__name__}", "return the model you built")
+    rng = np.random.default_rng(70)
+    lengths = [9, 5, 2, 7]
+    N, T = len(lengths), max(lengths)
+    ids = rng.integers(1, V, size=(N, T))
+    for n, length in enumerate(lengths):
+        ids[n, length:] = 0
+    # One call on ids as given, one on the same rows with 3 more padding steps plus a copy of row 0
+    # whose last real token is changed (two calls in all, to keep the check quick on every backend).
+    changed = ids[:1].copy()
+    changed[0, lengths[0] - 1] = 1 + (ids[0, lengths[0] - 1] % (V - 1))
+    longer = np.concatenate([np.concatenate([ids, changed]), np.zeros((N + 1, 3), dtype=ids.dtype)], axis=1)
+    outs = []
+    for batch in (ids, longer):
+        try:
+            outs.append(_numpy(model(batch)))
+        except Exception as exc:
+            _raised(name, exc, f"calling your model on ids of shape {batch.shape}",
+                    "the input is (batch, T) integer ids of any T: keras.Input((None,), dtype='int32')")
+    out, out_long = outs
+    if out.shape != (N, T, K):
+        hint = ("the recurrent layer must return the whole sequence: return_sequences=True"
+                if out.shape == (N, K) else f"one softmax over num_tags={K} tags per step: Dense(num_tags, activation='softmax')")
+        _fail(name, f"for ids of shape {(N, T)} the output has shape {out.shape}, expected {(N, T, K)}", hint)
+    sums = out.sum(-1)
+    if not np.allclose(sums, 1.0, atol=1e-4) or out.min() < 0:
+        _fail(name, f"the outputs are not probabilities (each step's values sum to {sums.min():.3g}..{sums.max():.3g})",
+              f"end with Dense({K}, activation='softmax')")
+    drift = np.abs(out_long[:N, :T] - out).max(-1)[ids > 0].max()
+    if drift > 1e-5:
+        _fail(name, f"adding 3 more padding steps changed the outputs at real tokens by up to {drift:.3g}",
+              "let padding be skipped: keras.layers.Embedding(vocab_size, dim, mask_zero=True) makes a mask that "
+              "the recurrent layers (and Bidirectional) follow")
+    if np.abs(out_long[N, 0] - out_long[0, 0]).max() < 1e-7:
+        _fail(name, "the output at the first position does not change when the last token changes",
+              "wrap the recurrent layer in keras.layers.Bidirectional so every position also sees what comes after it")
+    _passed(name, "right output shape, probabilities per step, padding ignored, and every position sees both directions")
+
+
+# --------------------------------------------------------------------------
+# 07 Custom cells
+# --------------------------------------------------------------------------
+
+
+def layer_norm_lstm_param_count(fn: Callable[[int, int], int]) -> None:
+    """Check ``fn(D, H) -> int``: the parameters of ``rnnkit.cells.LayerNormLSTMCell(H)`` on D features."""
+    name = "layer_norm_lstm_param_count"
+    for D, H in [(2, 3), (1, 1), (64, 256), (100, 32)]:
+        lstm = 4 * H * (D + H + 1)
+        hints = {
+            lstm: "that is a plain LSTM; add the layer-norm parameters: a gain for each normalized vector "
+                  "(4H for x W, 4H for h U, H for the cell) and a shift for the cell",
+            lstm + 8 * H: "the cell-state normalization has a gain AND a shift (beta), H each",
+            lstm + 9 * H: "two gains of 4H (input and recurrent), and a gain and a shift of H for the cell",
+            lstm + 16 * H: "the gate normalizations have gains only (the LSTM bias b already shifts them)",
+        }
+        _int_answer(name, fn, (D, H), lstm + 10 * H, hints, "start from the LSTM's 4H(D + H + 1), then add every gamma and beta")
+    _passed(name, "correct for 4 layer sizes")
+
+
+def _mgu_numpy(x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
+               swap: bool = False, mix_flipped: bool = False) -> np.ndarray:
+    H = h0.shape[1]
+    h, out = h0, []
+    for t in range(x.shape[1]):
+        xw = x[:, t] @ Wx + b
+        if swap:  # the blocks read in the wrong order
+            xw = np.concatenate([xw[:, H:], xw[:, :H]], axis=1)
+            Wh_f, Wh_h = Wh[:, H:], Wh[:, :H]
+        else:
+            Wh_f, Wh_h = Wh[:, :H], Wh[:, H:]
+        f = nr.sigmoid(xw[:, :H] + h @ Wh_f)
+        hh = np.tanh(xw[:, H:] + (f * h) @ Wh_h)
+        h = f * h + (1 - f) * hh if mix_flipped else (1 - f) * h + f * hh
+        out.append(h)
+    return np.stack(out, axis=1)
+
+
+def _build_cell_layer(check: str, cls: Any, units: int, x_shape: tuple[int, ...], **rnn_kwargs: Any) -> Any:
+    try:
+        cell = cls(units)
+    except Exception as exc:
+        _raised(check, exc, f"{getattr(cls, '__name__', cls)}({units})", "the constructor takes units and **kwargs "
+                "and passes **kwargs to super().__init__")
+    state_size = getattr(cell, "state_size", None)
+    if state_size is None:
+        _fail(check, "the cell has no state_size", "set self.state_size in __init__: keras.layers.RNN reads it")
+    try:
+        layer = keras.layers.RNN(cell, **rnn_kwargs)
+        layer.build(x_shape)
+    except Exception as exc:
+        _raised(check, exc, f"building keras.layers.RNN(cell) on inputs of shape {x_shape}",
+                "build(input_shape) receives (batch, features): input_shape[-1] is D")
+    return cell, layer
+
+
+def _check_weight_shapes(check: str, layer: Any, want: list[tuple[int, ...]], names: str) -> None:
+    got = [tuple(w.shape) for w in layer.weights]
+    if got != want:
+        _fail(check, f"the cell's weights have shapes {got}, expected {want} ({names}, created in that order)",
+              "create them in build() with self.add_weight(shape=..., initializer=..., name=...) in the order given")
+
+
+def _run_layer(check: str, layer: Any, x: np.ndarray, states: list[np.ndarray]) -> list[np.ndarray]:
+    try:
+        out = layer(x, initial_state=states)
+    except Exception as exc:
+        _raised(check, exc, f"running the cell over inputs of shape {x.shape}",
+                "call(inputs, states) gets inputs (batch, D) and a list of states (batch, H) each; "
+                "return (output, [new states])")
+    return [_numpy(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+def minimal_gated_cell(cls: type) -> None:
+    """Check a minimal gated unit cell class ``cls(units)`` (Zhou et al., 2016).
+
+    Weights, created in this order: ``kernel`` (D, 2H), ``recurrent_kernel`` (H, 2H),
+    ``bias`` (2H,), blocks ``f | h``; one state h::
+
+        f   = sigmoid(x W_f + h U_f + b_f)
+        h~  = tanh(x W_h + (f * h) U_h + b_h)
+        h_t = (1 - f) * h + f * h~
+    """
+    name = "minimal_gated_cell"
+    rng = np.random.default_rng(71)
+    N, T, D, H = 3, 5, 4, 6
+    cell, layer = _build_cell_layer(name, cls, H, (N, T, D), return_sequences=True)
+    if getattr(cell, "state_size", None) not in (H, [H], (H,)):
+        _fail(name, f"state_size is {cell.state_size!r}, expected {H} (one state of H units)", "self.state_size = units")
+    _check_weight_shapes(name, layer, [(D, 2 * H), (H, 2 * H), (2 * H,)], "kernel, recurrent_kernel, bias")
+    Wx, Wh, b = _weights(rng, [(D, 2 * H), (H, 2 * H), (2 * H,)])
+    layer.set_weights([Wx, Wh, b])
+    x = rng.normal(size=(N, T, D)).astype("float32")
+    h0 = rng.normal(size=(N, H)).astype("float32")
+    got = _run_layer(name, layer, x, [h0])[0]
+    args = (x.astype(np.float64), h0.astype(np.float64), *(w.astype(np.float64) for w in (Wx, Wh, b)))
+    want = _mgu_numpy(*args)
+    if got.shape == want.shape and not np.allclose(got, want, atol=1e-4):
+        if np.allclose(got, _mgu_numpy(*args, mix_flipped=True), atol=1e-4):
+            _fail(name, "h_t mixes the old state and the candidate the other way round",
+                  "h_t = (1 - f) * h_prev + f * h_cand: the gate f says how much of the NEW candidate to take")
+        if np.allclose(got, _mgu_numpy(*args, swap=True), atol=1e-4):
+            _fail(name, "the blocks of the kernels are read in the wrong order",
+                  "the first H columns are f, the last H the candidate")
+    _compare(name, "the output sequence", got, want,
+             "f = sigmoid(x W_f + h U_f + b_f); the candidate's recurrent input is (f * h_prev) @ U_h", tol=1e-4)
+    try:
+        again = cls.from_config(cell.get_config())
+    except Exception as exc:
+        _raised(name, exc, "cls.from_config(cell.get_config())",
+                "get_config() must return {**super().get_config(), 'units': self.units}")
+    if getattr(again, "units", None) != H:
+        _fail(name, "a cell rebuilt from get_config() lost its units", "put 'units' into get_config()")
+    _passed(name, "the cell matches the reference equations, with an initial state, and rebuilds from its config")
+
+
+def _peephole_numpy(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
+                    P: np.ndarray, o_uses_old_c: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    h, c, out = h0, c0, []
+    for t in range(x.shape[1]):
+        z_i, z_f, z_c, z_o = np.split(x[:, t] @ Wx + h @ Wh + b, 4, axis=1)
+        i = nr.sigmoid(z_i + P[0] * c)
+        f = nr.sigmoid(z_f + P[1] * c)
+        c_new = f * c + i * np.tanh(z_c)
+        o = nr.sigmoid(z_o + P[2] * (c if o_uses_old_c else c_new))
+        c = c_new
+        h = o * np.tanh(c)
+        out.append(h)
+    return np.stack(out, axis=1), h, c
+
+
+def peephole_lstm_cell(cls: type) -> None:
+    """Check a peephole LSTM cell class ``cls(units)`` (Gers and Schmidhuber, 2000).
+
+    Weights in this order: the LSTM's ``kernel`` (D, 4H), ``recurrent_kernel``
+    (H, 4H), ``bias`` (4H,), gates i, f, c, o, then ``peephole`` (3, H), rows for
+    i, f, o. States ``[h, c]``::
+
+        i = sigmoid(z_i + p_i * c_prev),  f = sigmoid(z_f + p_f * c_prev)
+        c = f * c_prev + i * tanh(z_c)
+        o = sigmoid(z_o + p_o * c),       h = o * tanh(c)
+    """
+    name = "peephole_lstm_cell"
+    rng = np.random.default_rng(72)
+    N, T, D, H = 3, 5, 4, 6
+    cell, layer = _build_cell_layer(name, cls, H, (N, T, D), return_sequences=True, return_state=True)
+    if list(np.atleast_1d(getattr(cell, "state_size", []))) != [H, H]:
+        _fail(name, f"state_size is {cell.state_size!r}, expected [{H}, {H}] (h and c)", "self.state_size = [units, units]")
+    shapes = [(D, 4 * H), (H, 4 * H), (4 * H,), (3, H)]
+    _check_weight_shapes(name, layer, shapes, "kernel, recurrent_kernel, bias, peephole")
+    weights = _weights(rng, shapes)
+    layer.set_weights(weights)
+    x = rng.normal(size=(N, T, D)).astype("float32")
+    h0, c0 = (rng.normal(size=(N, H)).astype("float32") for _ in range(2))
+    got = _run_layer(name, layer, x, [h0, c0])
+    if len(got) != 3:
+        _fail(name, f"the RNN layer returned {len(got)} tensors with return_state=True, expected 3 (outputs, h, c)",
+              "call() must return (h, [h, c])")
+    args = (x.astype(np.float64), h0.astype(np.float64), c0.astype(np.float64), *(w.astype(np.float64) for w in weights))
+    want = _peephole_numpy(*args)
+    if got[0].shape == want[0].shape and not np.allclose(got[0], want[0], atol=1e-4):
+        if np.allclose(got[0], _peephole_numpy(*args, o_uses_old_c=True)[0], atol=1e-4):
+            _fail(name, "the output gate looks at the old cell state",
+                  "o peeks at the NEW cell state: compute c first, then o = sigmoid(z_o + p_o * c)")
+        no_peep = _peephole_numpy(*args[:6], np.zeros_like(args[6]))[0]
+        if np.allclose(got[0], no_peep, atol=1e-4):
+            _fail(name, "the outputs equal a plain LSTM's: the peephole weights are never used",
+                  "add p_i * c_prev, p_f * c_prev and p_o * c to the three gates' pre-activations")
+    for what, g, w in zip(("the output sequence", "the final h", "the final c"), got, want):
+        _compare(name, what, g, w, "rows of peephole: 0 for the input gate, 1 for the forget gate, 2 for the output gate",
+                 tol=1e-4)
+    _passed(name, "outputs and both final states match the peephole equations")

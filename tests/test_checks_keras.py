@@ -1,0 +1,180 @@
+"""Every check of rnnkit.checks_keras passes a right answer and fails wrong ones with a useful message.
+
+(Proposed as tests/test_checks_keras.py; written by the Part II helper.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from keras import ops  # noqa: E402
+
+from rnnkit import cells  # noqa: E402
+from rnnkit import checks_keras as checks  # noqa: E402
+
+pytestmark = pytest.mark.keras
+
+
+def _not_written(*args):
+    raise NotImplementedError()
+
+
+# --- 06 ---------------------------------------------------------------------
+
+
+def _count(kind, D, H, bidirectional=False):
+    blocks = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[kind]
+    n = blocks * (D * H + H * H + H) + (blocks * H if kind == "GRU" else 0)
+    return 2 * n if bidirectional else n
+
+
+def _count_no_bi(kind, D, H, bidirectional=False):
+    return _count(kind, D, H, False)
+
+
+def _count_gru_one_bias(kind, D, H, bidirectional=False):
+    blocks = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[kind]
+    return blocks * (D * H + H * H + H) * (2 if bidirectional else 1)
+
+
+def test_recurrent_param_count(capsys):
+    checks.recurrent_param_count(_count)
+    assert capsys.readouterr().out.startswith("✓ recurrent_param_count")
+    with pytest.raises(checks.CheckFailed, match="TWO bias rows"):
+        checks.recurrent_param_count(_count_gru_one_bias)
+    with pytest.raises(checks.CheckFailed, match="two independent copies"):
+        checks.recurrent_param_count(_count_no_bi)
+    with pytest.raises(checks.CheckFailed, match="not written yet"):
+        checks.recurrent_param_count(_not_written)
+
+
+def _chunks(layer, x, chunk):
+    outs, states = [], None
+    for s in range(0, x.shape[1], chunk):
+        out, *states = layer(x[:, s : s + chunk], initial_state=states)
+        outs.append(out)
+    return ops.concatenate(outs, axis=1)
+
+
+def _chunks_fresh(layer, x, chunk):
+    return ops.concatenate([layer(x[:, s : s + chunk])[0] for s in range(0, x.shape[1], chunk)], axis=1)
+
+
+def test_run_in_chunks(capsys):
+    checks.run_in_chunks(_chunks)
+    assert "✓ run_in_chunks" in capsys.readouterr().out
+    with pytest.raises(checks.CheckFailed, match="started from zeros"):
+        checks.run_in_chunks(_chunks_fresh)
+    with pytest.raises(checks.CheckFailed, match="not written yet"):
+        checks.run_in_chunks(_not_written)
+
+
+def _tagger(vocab_size, num_tags, units, bidirectional=True, mask=True):
+    inp = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(vocab_size, 8, mask_zero=mask)(inp)
+    rnn = keras.layers.GRU(units, return_sequences=True)
+    x = keras.layers.Bidirectional(rnn)(x) if bidirectional else rnn(x)
+    return keras.Model(inp, keras.layers.Dense(num_tags, activation="softmax")(x))
+
+
+def test_tagger_model(capsys):
+    checks.tagger_model(_tagger)
+    assert "✓ tagger_model" in capsys.readouterr().out
+    with pytest.raises(checks.CheckFailed, match="mask_zero=True"):
+        checks.tagger_model(lambda v, k, u: _tagger(v, k, u, mask=False))
+    with pytest.raises(checks.CheckFailed, match="Bidirectional"):
+        checks.tagger_model(lambda v, k, u: _tagger(v, k, u, bidirectional=False))
+    with pytest.raises(checks.CheckFailed, match="not written yet"):
+        checks.tagger_model(_not_written)
+
+
+# --- 07 ---------------------------------------------------------------------
+
+
+def test_layer_norm_lstm_param_count(capsys):
+    checks.layer_norm_lstm_param_count(lambda D, H: 4 * H * (D + H + 1) + 10 * H)
+    assert "✓ layer_norm_lstm_param_count" in capsys.readouterr().out
+    with pytest.raises(checks.CheckFailed, match="plain LSTM"):
+        checks.layer_norm_lstm_param_count(lambda D, H: 4 * H * (D + H + 1))
+    # the check agrees with the real cell
+    layer = keras.layers.RNN(cells.LayerNormLSTMCell(5))
+    layer.build((None, 3, 7))
+    assert layer.count_params() == 4 * 5 * (7 + 5 + 1) + 10 * 5
+
+
+class MGU(keras.layers.Layer):
+    def __init__(self, units, flipped=False, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.flipped = units, flipped
+        self.state_size = units
+        self.output_size = units
+
+    def build(self, input_shape):
+        H = self.units
+        self.kernel = self.add_weight(shape=(input_shape[-1], 2 * H), name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(H, 2 * H), name="recurrent_kernel")
+        self.bias = self.add_weight(shape=(2 * H,), initializer="zeros", name="bias")
+
+    def call(self, inputs, states):
+        h = states[0]
+        H = self.units
+        xw = ops.matmul(inputs, self.kernel) + self.bias
+        f = ops.sigmoid(xw[:, :H] + ops.matmul(h, self.recurrent_kernel[:, :H]))
+        hh = ops.tanh(xw[:, H:] + ops.matmul(f * h, self.recurrent_kernel[:, H:]))
+        new = f * h + (1 - f) * hh if self.flipped else (1 - f) * h + f * hh
+        return new, [new]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class FlippedMGU(MGU):
+    def __init__(self, units, **kwargs):
+        super().__init__(units, flipped=True, **kwargs)
+
+
+class NotWrittenMGU(MGU):
+    def call(self, inputs, states):
+        raise NotImplementedError()
+
+
+def test_minimal_gated_cell(capsys):
+    checks.minimal_gated_cell(MGU)
+    assert "✓ minimal_gated_cell" in capsys.readouterr().out
+    with pytest.raises(checks.CheckFailed, match="other way round"):
+        checks.minimal_gated_cell(FlippedMGU)
+    with pytest.raises(checks.CheckFailed, match="not written yet"):
+        checks.minimal_gated_cell(NotWrittenMGU)
+
+
+class Peephole(cells.LSTMCell):
+    old_c = False
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.peephole = self.add_weight(shape=(3, self.units), initializer="zeros", name="peephole")
+
+    def step(self, x, h_prev, c_prev):
+        z_i, z_f, z_c, z_o = self.gates(x, h_prev)
+        i = ops.sigmoid(z_i + self.peephole[0] * c_prev)
+        f = ops.sigmoid(z_f + self.peephole[1] * c_prev)
+        c = f * c_prev + i * ops.tanh(z_c)
+        o = ops.sigmoid(z_o + self.peephole[2] * (c_prev if self.old_c else c))
+        h = o * ops.tanh(c)
+        return h, [h, c]
+
+
+class PeepholeOldC(Peephole):
+    old_c = True
+
+
+def test_peephole_lstm_cell(capsys):
+    checks.peephole_lstm_cell(Peephole)
+    assert "✓ peephole_lstm_cell" in capsys.readouterr().out
+    with pytest.raises(checks.CheckFailed, match="old cell state"):
+        checks.peephole_lstm_cell(PeepholeOldC)
+    with pytest.raises(checks.CheckFailed, match=r"shapes .* expected"):
+        checks.peephole_lstm_cell(cells.LSTMCell)
