@@ -1,0 +1,144 @@
+"""Every Part III exercise check passes a reference answer and fails wrong ones with a useful message."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rnnkit import checks_data as C
+from rnnkit import data as D
+from rnnkit.checks import CheckFailed
+
+
+def _not_written(*args: Any) -> Any:
+    raise NotImplementedError()
+
+
+# --- reference answers -------------------------------------------------------
+
+
+def pad_and_mask(seqs, maxlen):
+    padded = D.pad_sequences(seqs, maxlen=maxlen)
+    return padded, padded != 0
+
+
+def masked_mean(h, mask):
+    m = mask[..., None].astype(h.dtype)
+    return (h * m).sum(axis=1) / m.sum(axis=1)
+
+
+def confusion_matrix(y_true, y_pred):
+    cm = np.zeros((2, 2), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        cm[t, p] += 1
+    return cm
+
+
+def masked_accuracy(y_true, y_pred, mask):
+    return float((y_true == y_pred)[mask].mean())
+
+
+def masked_cross_entropy(probs, y_true, mask):
+    p = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
+    return float(-np.log(p)[mask].mean())
+
+
+def most_frequent_tag(sents, tags):
+    per_word: dict[str, Counter] = {}
+    for s, t in zip(sents, tags):
+        for w, g in zip(s, t):
+            per_word.setdefault(w, Counter())[g] += 1
+    overall = Counter(g for t in tags for g in t)
+    return {w: c.most_common(1)[0][0] for w, c in per_word.items()}, overall.most_common(1)[0][0]
+
+
+def make_windows(series, L, H):
+    n = len(series) - L - H + 1
+    X = np.stack([series[i : i + L] for i in range(n)])
+    Y = np.stack([series[i + L : i + L + H] for i in range(n)])
+    return X, Y
+
+
+def last_value_forecast(X, H):
+    return np.repeat(X[:, -1:], H, axis=1)
+
+
+def recursive_forecast(step, X, H):
+    window, out = X.copy(), []
+    for _ in range(H):
+        y = step(window)
+        out.append(y)
+        window = np.concatenate([window[:, 1:], y[:, None]], axis=1)
+    return np.stack(out, axis=1)
+
+
+REFERENCE: dict[str, Callable[..., Any]] = {
+    "pad_and_mask": pad_and_mask,
+    "masked_mean": masked_mean,
+    "confusion_matrix": confusion_matrix,
+    "masked_accuracy": masked_accuracy,
+    "masked_cross_entropy": masked_cross_entropy,
+    "most_frequent_tag": most_frequent_tag,
+    "make_windows": make_windows,
+    "last_value_forecast": last_value_forecast,
+    "recursive_forecast": recursive_forecast,
+}
+
+
+def test_every_check_has_a_reference() -> None:
+    assert set(REFERENCE) == set(C.CHECKS)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_reference_passes(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    getattr(C, name)(REFERENCE[name])
+    assert capsys.readouterr().out.startswith(f"✓ {name}:")
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_unwritten_function_fails_with_a_hint(name: str) -> None:
+    with pytest.raises(CheckFailed, match="not written yet") as info:
+        getattr(C, name)(_not_written)
+    assert "Hint:" in str(info.value)
+
+
+# --- typical mistakes: each must fail, with a message that names it ------------
+
+
+def _keras_style(seqs, maxlen):  # what keras.utils.pad_sequences does by default: pad and cut at the front
+    rows = [np.pad(np.asarray(s[-maxlen:]), (maxlen - min(len(s), maxlen), 0)) for s in seqs]
+    padded = np.stack(rows)
+    return padded, padded != 0
+
+
+WRONG = [
+    ("pad_and_mask", _keras_style, "at the front"),
+    ("pad_and_mask", lambda s, m: (D.pad_sequences(s, maxlen=m), D.pad_sequences(s, maxlen=m) == 0), "mask"),
+    ("masked_mean", lambda h, m: h.mean(axis=1), "padding included"),
+    ("masked_mean", lambda h, m: (h * m[..., None]).sum(axis=1) / h.shape[1], "still divide by T"),
+    ("confusion_matrix", lambda t, p: confusion_matrix(t, p).T, "swapped"),
+    ("masked_accuracy", lambda t, p, m: float((t == p).mean()), "counted the padding"),
+    ("masked_accuracy", lambda t, p, m: float(np.mean([(t[i] == p[i])[m[i]].mean() for i in range(len(t))])), "per sentence"),
+    ("masked_cross_entropy", lambda pr, t, m: float(-np.log(np.take_along_axis(pr, t[..., None], -1)).mean()), "padded steps"),
+    ("masked_cross_entropy",
+     lambda pr, t, m: float((-np.log(np.take_along_axis(pr, t[..., None], -1)[..., 0]) * m).sum() / m.size), "N \\* T"),
+    ("most_frequent_tag", lambda s, t: ({w: "NOUN" for x in s for w in x}, "NOUN"), "wrong tag"),
+    ("most_frequent_tag", lambda s, t: (most_frequent_tag(s, t)[0], "VERB"), "default tag"),
+    ("make_windows", lambda s, L, H: make_windows(s[:-1], L, H), "windows, expected"),
+    ("make_windows", lambda s, L, H: (make_windows(s, L, H)[0], make_windows(s, L, H)[0][:, -H:]), "NEXT horizon values"),
+    ("last_value_forecast", lambda X, H: np.repeat(X[:, :1], H, axis=1), "FIRST value"),
+    ("last_value_forecast", lambda X, H: X[:, -H:], "forecast"),
+    ("recursive_forecast", lambda step, X, H: np.repeat(step(X)[:, None], H, axis=1), "repeats the first forecast"),
+    ("recursive_forecast", lambda step, X, H: np.stack([step(X)] * H, axis=0), "shape"),
+]
+
+
+@pytest.mark.parametrize(("name", "wrong", "message"), WRONG, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(WRONG)])
+def test_wrong_answer_fails(name: str, wrong: Callable[..., Any], message: str) -> None:
+    with pytest.raises(CheckFailed, match=message) as info:
+        getattr(C, name)(wrong)
+    assert "Hint:" in str(info.value)
