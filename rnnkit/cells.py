@@ -37,18 +37,14 @@ from typing import Any
 import keras
 from keras import ops
 
+from rnnkit._validate import positive_int
+
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "LayerNormLSTMCell"]
 
 
 # --------------------------------------------------------------------------
 # Argument checks: each names the argument and the bad value.
 # --------------------------------------------------------------------------
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive int; got {value!r}")
-    return int(value)
 
 
 def _bool(name: str, value: Any) -> bool:
@@ -108,7 +104,7 @@ class _Cell(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.units = _positive_int("units", units)
+        self.units = positive_int("`units`", units)
         self.activation = _activation("activation", activation)
         self.use_bias = _bool("use_bias", use_bias)
         self.kernel_initializer = _initializer("kernel_initializer", kernel_initializer)

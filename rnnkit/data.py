@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 
+from rnnkit._validate import positive_int
+
 __all__ = [
     "DATA_DIR",
     "FILES",
@@ -288,12 +290,6 @@ def load_seattle_weather(data_dir: str | pathlib.Path | None = None) -> dict[str
 # --------------------------------------------------------------------------
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return int(value)
-
-
 def split_indices(
     n: int, fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0
 ) -> tuple[np.ndarray, ...]:
@@ -305,7 +301,7 @@ def split_indices(
     Returns:
         One int64 index array per fraction, e.g. ``(train, val, test)``.
     """
-    n = _positive_int("n", n)
+    n = positive_int("n", n)
     fr = np.asarray(fractions, dtype=np.float64)
     if fr.ndim != 1 or fr.size < 2 or np.any(fr <= 0) or abs(fr.sum() - 1.0) > 1e-6:
         raise ValueError(f"fractions must be two or more positive numbers that sum to 1; got {tuple(fractions)}")
@@ -335,7 +331,7 @@ def pad_sequences(
     seqs = [np.asarray(s) for s in sequences]
     if any(s.ndim != 1 for s in seqs):
         raise ValueError("every sequence must be one-dimensional (a list of tokens)")
-    T = max((len(s) for s in seqs), default=0) if maxlen is None else _positive_int("maxlen", maxlen)
+    T = max((len(s) for s in seqs), default=0) if maxlen is None else positive_int("maxlen", maxlen)
     if dtype is None:
         filled = [s.dtype for s in seqs if len(s)]
         if {d.kind for d in filled} <= {"i", "u"} and isinstance(value, numbers.Integral):
@@ -381,7 +377,7 @@ def make_windows(
         raise ValueError(f"series must be (T,) or (T, F); got shape {s.shape}")
     elif target is None:
         raise ValueError(f"series has {s.shape[1]} columns: say which one to forecast with target=<column index>")
-    L, H, stride = _positive_int("input_len", input_len), _positive_int("horizon", horizon), _positive_int("stride", stride)
+    L, H, stride = positive_int("input_len", input_len), positive_int("horizon", horizon), positive_int("stride", stride)
     if not -s.shape[1] <= target < s.shape[1]:
         raise ValueError(f"target={target} is not a column of a series with {s.shape[1]} columns")
     n = (len(s) - L - H) // stride + 1
@@ -415,7 +411,7 @@ def stream_batches(ids: Sequence[int] | np.ndarray, batch_size: int, seq_len: in
     stream = np.asarray(ids)
     if stream.ndim != 1:
         raise ValueError(f"ids must be a 1-D stream of token ids; got shape {stream.shape}")
-    B, S = _positive_int("batch_size", batch_size), _positive_int("seq_len", seq_len)
+    B, S = positive_int("batch_size", batch_size), positive_int("seq_len", seq_len)
     need = B * S + 1
     if len(stream) < need:
         raise ValueError(

@@ -24,6 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from rnnkit._validate import positive_int
+
 __all__ = [
     "RNNCache",
     "LSTMCache",
@@ -453,9 +455,8 @@ def _orthogonal(rng: np.random.Generator, rows: int, cols: int, dtype: type) -> 
 
 
 def _check_sizes(D: int, H: int) -> None:
-    for name, v in (("D", D), ("H", H)):
-        if not isinstance(v, (int, np.integer)) or v <= 0:
-            raise ValueError(f"{name} must be a positive int; got {v!r}")
+    positive_int("D", D)
+    positive_int("H", H)
 
 
 def init_rnn(

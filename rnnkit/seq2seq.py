@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from rnnkit._validate import generator, int_at_least
+
 __all__ = [
     "PAD",
     "UNK",
@@ -65,17 +67,6 @@ SPECIAL_TOKENS: tuple[str, ...] = (PAD, UNK, START, END)
 # --------------------------------------------------------------------------
 # Argument checks: each names what was expected and what was received.
 # --------------------------------------------------------------------------
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; received {value!r}")
-    return int(value)
-
-
-def _check_rng(rng: object) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a np.random.Generator (np.random.default_rng(seed)); received {type(rng).__name__}")
 
 
 def _int_array(name: str, value: object, ndim: int) -> np.ndarray:
@@ -117,8 +108,8 @@ def digit_pairs(
         raise ValueError(f"labels must have shape ({images.shape[0]},), one per image; received shape {labels.shape}")
     if labels.size and (not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() > 9):
         raise ValueError(f"labels must be integer digits 0-9; received {labels.dtype} values in [{labels.min()}, {labels.max()}]")
-    _check_int("n", n, 1)
-    _check_rng(rng)
+    int_at_least("n", n, 1)
+    generator(rng)
     if len(images) == 0:
         raise ValueError("images is empty; expected at least one image to draw pairs from")
     left = rng.integers(0, len(images), size=n)  # left, right: (n,) image indices
@@ -132,7 +123,7 @@ def number_words(n: int, lang: str = "en") -> str:
     """The number ``n`` spelled out by ``num2words`` (42 -> "forty-two"; ``lang="ko"``: "사십이")."""
     from num2words import num2words
 
-    return str(num2words(_check_int("n", n, 0), lang=lang))
+    return str(num2words(int_at_least("n", n, 0), lang=lang))
 
 
 # --------------------------------------------------------------------------
@@ -197,8 +188,8 @@ def sample_dates(
     Because no date repeats, slicing the list (``dates[:n_train]``,
     ``dates[n_train:]``) gives a training and a test set with no date in common.
     """
-    _check_int("n", n, 1)
-    _check_rng(rng)
+    int_at_least("n", n, 1)
+    generator(rng)
     span = (last - first).days + 1
     if n > span:
         raise ValueError(f"n must be at most {span}, the number of days from {first} to {last}; received {n}")
@@ -219,7 +210,7 @@ def date_pairs(
     Returns:
         ``inputs`` ("3rd of March 1998"), ``targets`` ("1998-03-03") and ``styles`` ("ordinal"), one each per date.
     """
-    _check_rng(rng)
+    generator(rng)
     names = list(DATE_STYLES) if styles is None else list(styles)
     if not names:
         raise ValueError(f"styles must name at least one of {list(DATE_STYLES)}; received an empty list")
@@ -246,7 +237,7 @@ def pad(sequences: Iterable[Sequence[int]], length: int | None = None, value: in
     longest = max((len(s) for s in seqs), default=0)
     if length is None:
         length = longest
-    _check_int("length", length, 0)
+    int_at_least("length", length, 0)
     out = np.full((len(seqs), length), value, dtype=np.int32)  # out: (N, length)
     for i, s in enumerate(seqs):
         if len(s) > length:
@@ -348,7 +339,7 @@ def shift_right(targets: np.ndarray, start_id: int) -> np.ndarray:
     ``inputs[:, t] = targets[:, t - 1]``: at step t the decoder sees the true previous token.
     """
     targets = _int_array("targets", targets, 2)
-    _check_int("start_id", start_id, 0)
+    int_at_least("start_id", start_id, 0)
     inputs = np.empty_like(targets)  # inputs: (N, T)
     inputs[:, 0] = start_id
     inputs[:, 1:] = targets[:, :-1]
@@ -403,7 +394,7 @@ def greedy_decode(
     Returns:
         ids (N, max_len) int32: the chosen tokens, ``end_id`` included, ``pad_id`` after it.
     """
-    max_len = _check_int("max_len", max_len, 1)
+    max_len = int_at_least("max_len", max_len, 1)
     states = _predict(encoder, inputs)
     n = len(states[0])
     for k, s in enumerate(states):

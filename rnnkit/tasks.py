@@ -29,6 +29,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from rnnkit import numpy_rnn as nr
+from rnnkit._validate import generator, int_at_least
 
 __all__ = [
     "Cell",
@@ -49,16 +50,6 @@ __all__ = [
 Cell = Literal["rnn", "lstm"]
 CELLS: tuple[str, ...] = ("rnn", "lstm")
 Batch = tuple[np.ndarray, np.ndarray]
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}")
-
-
-def _check_rng(rng: object) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a np.random.Generator (np.random.default_rng(seed)); got {type(rng).__name__}")
 
 
 def _check_cell(cell: object) -> None:
@@ -100,14 +91,14 @@ def make_recall_task(
         ``x`` (n, T, n_symbols + 1): one-hot symbols, then the marker bit;
         ``y`` (n,): integer labels in ``[0, n_symbols)``.
     """
-    _check_rng(rng)
-    _check_int("n", n, 1)
-    _check_int("T", T, 1)
-    _check_int("n_symbols", n_symbols, 2)
+    generator(rng)
+    int_at_least("n", n, 1)
+    int_at_least("T", T, 1)
+    int_at_least("n_symbols", n_symbols, 2)
     if distance is None:
         dist = rng.integers(0, T, size=n)  # dist: (n,)
     else:
-        _check_int("distance", distance, 0)
+        int_at_least("distance", distance, 0)
         if distance >= T:
             raise ValueError(f"distance must be < T = {T} (the marker must fall inside the sequence); got {distance}")
         dist = np.full(n, distance)
@@ -124,7 +115,7 @@ def recall_sampler(
     T: int, *, distance: int | None = None, n_symbols: int = 4
 ) -> Callable[[np.random.Generator, int], Batch]:
     """A function ``sample(rng, n) -> (x, y)`` drawing fresh batches of ``make_recall_task``."""
-    _check_int("T", T, 1)
+    int_at_least("T", T, 1)
 
     def sample(rng: np.random.Generator, n: int) -> Batch:
         return make_recall_task(rng, n, T, distance=distance, n_symbols=n_symbols)
@@ -175,10 +166,10 @@ def init_classifier(
         cell: ``"rnn"`` or ``"lstm"``.
         D: input features.  H: hidden units.  C: classes.
     """
-    _check_rng(rng)
+    generator(rng)
     _check_cell(cell)
     for name, v in (("D", D), ("H", H), ("C", C)):
-        _check_int(name, v, 1)
+        int_at_least(name, v, 1)
     init = nr.init_rnn if cell == "rnn" else nr.init_lstm
     Wx, Wh, b = init(rng, D, H, dtype)
     limit = np.sqrt(6.0 / (H + C))
@@ -341,10 +332,10 @@ def train_classifier(
     Returns:
         A :class:`TrainResult` with the loss, gradient norm and test accuracy curves.
     """
-    _check_rng(rng)
-    _check_int("steps", steps, 1)
-    _check_int("batch_size", batch_size, 1)
-    _check_int("eval_every", eval_every, 1)
+    generator(rng)
+    int_at_least("steps", steps, 1)
+    int_at_least("batch_size", batch_size, 1)
+    int_at_least("eval_every", eval_every, 1)
     if max_norm is not None and not max_norm > 0:
         raise ValueError(f"max_norm must be positive or None; got {max_norm}")
     opt = Adam(model.params, lr=lr)
@@ -389,9 +380,9 @@ def train_recall(
     The test set, the initial weights and the training batches are all drawn from
     ``rng``, so one generator state fixes the whole run.
     """
-    _check_rng(rng)
+    generator(rng)
     _check_cell(cell)
-    _check_int("T", T, 1)
+    int_at_least("T", T, 1)
     test = make_recall_task(rng, n_test, T, distance=T - 1 if eval_distance is None else eval_distance, n_symbols=n_symbols)
     model = init_classifier(rng, cell, n_symbols + 1, H, n_symbols)
     sample = recall_sampler(T, n_symbols=n_symbols)

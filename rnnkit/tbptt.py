@@ -27,6 +27,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from rnnkit._validate import positive_int
+
 __all__ = ["build_lm", "zero_states", "TBPTTTrainer", "fit_tbptt", "evaluate_tbptt"]
 
 _RNN_LAYERS: dict[str, Callable[..., keras.layers.Layer]] = {
@@ -34,12 +36,6 @@ _RNN_LAYERS: dict[str, Callable[..., keras.layers.Layer]] = {
     "gru": keras.layers.GRU,
     "simple_rnn": keras.layers.SimpleRNN,
 }
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return int(value)
 
 
 def _state_sizes(layer: keras.layers.Layer) -> list[int]:
@@ -70,9 +66,9 @@ def build_lm(
     Returns:
         ``model([tokens (N, T) int32, *states (N, units)]) -> [logits (N, T, V), *states]``.
     """
-    vocab_size = _positive_int("vocab_size", vocab_size)
-    units = _positive_int("units", units)
-    num_layers = _positive_int("num_layers", num_layers)
+    vocab_size = positive_int("vocab_size", vocab_size)
+    units = positive_int("units", units)
+    num_layers = positive_int("num_layers", num_layers)
     if isinstance(rnn, str):
         if rnn not in _RNN_LAYERS:
             raise ValueError(f"rnn must be one of {sorted(_RNN_LAYERS)} or a function units -> layer; got {rnn!r}")
@@ -100,7 +96,7 @@ def build_lm(
 
 def zero_states(model: keras.Model, batch_size: int) -> list[np.ndarray]:
     """All-zero initial states for ``model`` (built by :func:`build_lm`), one (N, units) array each."""
-    batch_size = _positive_int("batch_size", batch_size)
+    batch_size = positive_int("batch_size", batch_size)
     return [np.zeros((batch_size, int(s.shape[-1])), dtype="float32") for s in model.inputs[1:]]
 
 
@@ -314,9 +310,9 @@ def fit_tbptt(
         ``history.history`` has ``"loss"`` (mean training loss per epoch, nats per
         token) and, with ``validation_ids``, ``"val_loss"``.
     """
-    batch_size = _positive_int("batch_size", batch_size)
-    seq_len = _positive_int("seq_len", seq_len)
-    epochs = _positive_int("epochs", epochs)
+    batch_size = positive_int("batch_size", batch_size)
+    seq_len = positive_int("seq_len", seq_len)
+    epochs = positive_int("epochs", epochs)
     train_ids = np.asarray(train_ids)
     chunks = _chunk_count(train_ids, batch_size, seq_len)
     if chunks < 1:

@@ -25,13 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from rnnkit._validate import positive_int
+
 __all__ = ["CharVocab", "split_text", "bits_per_char", "perplexity", "sample_with_temperature", "generate", "generate_many"]
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return int(value)
 
 
 def _string(name: str, value: Any) -> str:
@@ -230,7 +226,7 @@ def generate_many(
     prompt = _string("prompt", prompt)
     if not prompt:
         raise ValueError("prompt must hold at least one character (the model needs something to continue)")
-    length = _positive_int("length", length)
+    length = positive_int("length", length)
     temps = list(temperatures) if isinstance(temperatures, (list, tuple, np.ndarray)) else None
     if not temps:
         raise ValueError(f"temperatures must be a non-empty list of numbers >= 0; got {temperatures!r}")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from check_suite import check_suite
 
 from rnnkit import checks_seq2seq as checks
 from rnnkit import seq2seq as s2s
@@ -82,37 +82,9 @@ CASES: dict[str, tuple[Any, list[Any], str]] = {
 }
 
 
-def test_every_check_has_cases() -> None:
-    assert set(CASES) == set(checks.CHECKS)
-
-
-@pytest.mark.parametrize("name", checks.CHECKS)
-def test_reference_solution_passes(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    getattr(checks, name)(CASES[name][0])
-    out = capsys.readouterr().out
-    assert out.startswith(f"✓ {name}:") and out.count("\n") == 1
-
-
-@pytest.mark.parametrize("name", checks.CHECKS)
-def test_wrong_solutions_fail_with_a_hint(name: str) -> None:
-    check: Callable[[Any], None] = getattr(checks, name)
-    _, wrongs, expected_text = CASES[name]
-    for k, wrong in enumerate(wrongs):
-        with pytest.raises(checks.CheckFailed) as info:
-            check(wrong)
-        message = str(info.value)
-        assert message.startswith(f"✗ {name}:") and "Hint:" in message
-        if k == 0:
-            assert expected_text in message, message
-
-
-@pytest.mark.parametrize("name", checks.CHECKS)
-def test_unwritten_stub_gets_a_message_not_a_traceback(name: str) -> None:
-    def not_written(*args: Any) -> Any:
-        raise NotImplementedError()
-
-    with pytest.raises(checks.CheckFailed, match="not written yet"):
-        getattr(checks, name)(not_written)
+(test_every_check_has_cases, test_reference_solution_passes,
+ test_wrong_solutions_fail_with_a_hint,
+ test_unwritten_stub_gets_a_message_not_a_traceback) = check_suite(checks, CASES)
 
 
 def test_greedy_decode_check_names_padding_after_end() -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pytest
+from check_suite import check_suite
 
 from rnnkit import checks_text
 from rnnkit import numpy_rnn as nr
@@ -51,34 +50,8 @@ CASES: dict[str, tuple[Any, list[Any], str]] = {
 }
 
 
-def test_every_check_has_cases() -> None:
-    assert set(CASES) == {n for n in checks_text.__all__ if n[0].islower()}
+(test_every_check_has_cases, test_reference_solution_passes,
+ test_wrong_solutions_fail_with_a_hint,
+ test_unwritten_stub_gets_a_message_not_a_traceback) = check_suite(checks_text, CASES)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_reference_solution_passes(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    getattr(checks_text, name)(CASES[name][0])
-    out = capsys.readouterr().out
-    assert out.startswith(f"✓ {name}:") and out.count("\n") == 1
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_wrong_solutions_fail_with_a_hint(name: str) -> None:
-    check: Callable[[Any], None] = getattr(checks_text, name)
-    _, wrongs, expected_text = CASES[name]
-    for k, wrong in enumerate(wrongs):
-        with pytest.raises(checks_text.CheckFailed) as info:
-            check(wrong)
-        message = str(info.value)
-        assert message.startswith(f"✗ {name}:") and "Hint:" in message
-        if k == 0:
-            assert expected_text in message, message
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_unwritten_stub_gets_a_message_not_a_traceback(name: str) -> None:
-    def not_written(*args: Any) -> Any:
-        raise NotImplementedError()
-
-    with pytest.raises(checks_text.CheckFailed, match="not written yet"):
-        getattr(checks_text, name)(not_written)

@@ -47,7 +47,7 @@ def test_digit_pairs_are_reproducible_and_reject_bad_input() -> None:
         s2s.digit_pairs(images, labels[:3], 5, np.random.default_rng(1))
     with pytest.raises(ValueError, match="digits 0-9"):
         s2s.digit_pairs(images, labels * 3, 5, np.random.default_rng(1))
-    with pytest.raises(ValueError, match="n must be an int >= 1; received 0"):
+    with pytest.raises(ValueError, match="n must be an int >= 1; got 0"):
         s2s.digit_pairs(images, labels, 0, np.random.default_rng(1))
     with pytest.raises(ValueError, match="np.random.Generator"):
         s2s.digit_pairs(images, labels, 5, 0)
@@ -56,7 +56,7 @@ def test_digit_pairs_are_reproducible_and_reject_bad_input() -> None:
 def test_number_words() -> None:
     assert [s2s.number_words(n) for n in (0, 7, 13, 42, 90)] == ["zero", "seven", "thirteen", "forty-two", "ninety"]
     assert [s2s.number_words(n, lang="ko") for n in (0, 10, 42)] == ["영", "십", "사십이"]
-    with pytest.raises(ValueError, match="received -1"):
+    with pytest.raises(ValueError, match="must be an int >= 0; got -1"):
         s2s.number_words(-1)
 
 
@@ -164,7 +164,7 @@ def test_greedy_decode_rejects_a_broken_contract() -> None:
         s2s.greedy_decode(enc, lambda inputs: dec(inputs)[0], np.array([1]), start_id=2, end_id=3, max_len=3)
     with pytest.raises(ValueError, match="shape \\(N, H\\)"):
         s2s.greedy_decode(lambda x: np.zeros(3), dec, np.array([1]), start_id=2, end_id=3, max_len=3)
-    with pytest.raises(ValueError, match="max_len must be an int >= 1; received 0"):
+    with pytest.raises(ValueError, match="max_len must be an int >= 1; got 0"):
         s2s.greedy_decode(enc, dec, np.array([1]), start_id=2, end_id=3, max_len=0)
 
 
