@@ -1,4 +1,4 @@
-"""Run every Keras test (those marked ``keras``) on the two backends this process is not using.
+"""Run every Keras test (those marked ``keras``) and every Keras notebook on the two backends this process is not using.
 
 KERAS_BACKEND is fixed when Keras is first imported, so each other backend gets
 its own pytest in a subprocess. The main run covers the current backend
@@ -7,6 +7,7 @@ its own pytest in a subprocess. The main run covers the current backend
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
@@ -27,3 +28,30 @@ def test_keras_tests_pass_on_backend(backend: str) -> None:
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
     assert proc.returncode == 0, f"Keras tests failed on KERAS_BACKEND={backend}:\n{tail}"
     assert " passed" in proc.stdout, f"no Keras test ran on {backend}:\n{tail}"
+
+
+def _keras_notebooks() -> list[pathlib.Path]:
+    """Every notebook whose code imports Keras: these must run on all three backends."""
+    def imports_keras(nb: pathlib.Path) -> bool:
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        code = "".join("".join(c["source"]) + "\n" for c in cells if c["cell_type"] == "code")
+        return any(line.startswith(("import keras", "from keras")) for line in code.splitlines())
+
+    return [nb for nb in sorted((TESTS.parent / "notebooks").glob("[0-9][0-9]_*.ipynb")) if imports_keras(nb)]
+
+
+def test_keras_notebooks_are_found() -> None:
+    names = [nb.name[:2] for nb in _keras_notebooks()]
+    assert names[:1] == ["06"] and "14" in names, names
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != CURRENT])
+def test_keras_notebooks_run_on_backend(backend: str) -> None:
+    """The main run tests every notebook on the current backend; this runs the Keras ones on the others."""
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    notebooks = [str(nb) for nb in _keras_notebooks()]
+    cmd = [sys.executable, "-m", "pytest", *notebooks, "-q", "--no-header", "-p", "no:cacheprovider"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=2400, cwd=TESTS.parent)
+    tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
+    assert proc.returncode == 0, f"Keras notebooks failed on KERAS_BACKEND={backend}:\n{tail}"
+    assert " passed" in proc.stdout, f"no notebook cell ran on {backend}:\n{tail}"
