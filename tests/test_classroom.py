@@ -8,6 +8,9 @@ What is tested:
 * the student version of **every** notebook (nbgrader generate_assignment; cheap, no
   execution): solutions replaced by the stub, hidden tests gone, outputs cleared,
   everything else unchanged;
+* for **every** notebook, without running it: no cell outside an exercise (its answer
+  cell and its graded check cell) uses a student's answer, which in the student version
+  is a stub that raises;
 * the student version **executed** in quick mode: exactly the graded check cells fail
   (the stubs are really empty), with the checks' "not written yet" message, and every
   other cell runs. By default this runs for every numpy (Part I) notebook and the first
@@ -23,6 +26,7 @@ are skipped, except under CI (environment variable CI set), where they fail.
 
 from __future__ import annotations
 
+import ast
 import os
 import pathlib
 import subprocess
@@ -258,6 +262,43 @@ def test_student_version_strips_solutions_and_keeps_the_rest(student_dir, path):
     hidden = [e for e in exercises if classroom.BEGIN_HIDDEN_TESTS in src.cells[e.check_cell].source]
     for e in hidden:  # the visible part of the check is still there
         assert stu.cells[e.check_cell].source.strip()
+
+
+def _defined_and_used(source: str) -> tuple[set[str], set[str]]:
+    """Top-level names a cell defines, and every name it reads (IPython magics skipped)."""
+    code = "\n".join(line for line in source.split("\n") if not line.lstrip().startswith(("%", "!")))
+    tree = ast.parse(code)
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return defined, used
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_only_check_cells_use_a_students_answer(path):
+    """In the student version every answer is a stub that raises, so a cell outside the exercise
+    (not its answer cell, not its graded check cell) that calls it would fail for every student."""
+    nb = _read(path)
+    _, exercises = classroom.mark_notebook(nb, path.name)
+    answers = {e.solution_cell: e for e in exercises}
+    checks_ = {e.check_cell for e in exercises}
+    theirs: dict[str, int] = {}  # name -> exercise number, while the student's version is the live one
+    offending = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        defined, used = _defined_and_used(cell.source)
+        if i in answers:
+            theirs.update(dict.fromkeys(defined, answers[i].number))
+            continue
+        if i not in checks_:
+            offending += [f"cell {i} uses {name!r} (exercise {theirs[name]})" for name in sorted(used & set(theirs))]
+        for name in defined:  # redefined by the notebook itself: no longer the student's
+            theirs.pop(name, None)
+    assert not offending, f"{path.name}: move these into the exercise's check cell: {offending}"
 
 
 def _run(nb: nbformat.NotebookNode, folder: pathlib.Path) -> nbformat.NotebookNode:
