@@ -7,6 +7,7 @@ and fewer epochs; ``pick(full=..., quick=...)`` chooses the size.
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 from typing import TypeVar
@@ -34,6 +35,9 @@ def setup(seed: int = 0, *, keras: bool = False) -> np.random.Generator:
         A ``np.random.Generator`` for the notebook's numpy code.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # TensorFlow's Python-side warnings (e.g. "triggered tf.function retracing" when predict() meets a
+    # new input shape) are about its tracing cache, not about the lesson: show errors only.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     import matplotlib.pyplot as plt
 
     plt.rcParams.update(
