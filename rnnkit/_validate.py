@@ -10,16 +10,21 @@ import numpy as np
 __all__ = ["int_at_least", "positive_int", "generator"]
 
 
+def _is_int(value: Any, minimum: int) -> bool:
+    """An integer of any integer type (bools excluded), at least ``minimum``."""
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, numbers.Integral) and value >= minimum
+
+
 def int_at_least(name: str, value: Any, minimum: int) -> int:
     """``value`` as an int, or ``ValueError`` if it is not an int (bools excluded) ``>= minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
+    if not _is_int(value, minimum):
         raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}")
     return int(value)
 
 
 def positive_int(name: str, value: Any) -> int:
     """``value`` as an int, or ``ValueError`` if it is not an int (bools excluded) ``>= 1``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+    if not _is_int(value, 1):
         raise ValueError(f"{name} must be a positive int; got {value!r}")
     return int(value)
 

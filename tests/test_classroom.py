@@ -268,9 +268,11 @@ def _defined_and_used(source: str) -> tuple[set[str], set[str]]:
     """Top-level names a cell defines, and every name it reads (IPython magics skipped)."""
     code = "\n".join(line for line in source.split("\n") if not line.lstrip().startswith(("%", "!")))
     tree = ast.parse(code)
-    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    defined: set[str] = set()
     for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             defined |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
