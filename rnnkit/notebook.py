@@ -7,9 +7,13 @@ and fewer epochs; ``pick(full=..., quick=...)`` chooses the size.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
+import sys
+import tempfile
+from collections.abc import Iterator
 from typing import TypeVar
 
 import numpy as np
@@ -29,7 +33,9 @@ def setup(seed: int = 0, *, keras: bool = False) -> np.random.Generator:
 
     Args:
         seed: the seed for numpy's generator (and Keras' when ``keras=True``).
-        keras: also import Keras and call ``keras.utils.set_random_seed(seed)``.
+        keras: also import Keras and call ``keras.utils.set_random_seed(seed)``. Call
+            ``setup`` before importing Keras yourself: it imports it without the start-up
+            lines TensorFlow's C++ runtime prints, so a later ``import keras`` is silent.
 
     Returns:
         A ``np.random.Generator`` for the notebook's numpy code.
@@ -57,12 +63,43 @@ def setup(seed: int = 0, *, keras: bool = False) -> np.random.Generator:
         f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPU cores",
     ]
     if keras:
-        import keras as _keras
+        with _native_stderr_hidden():
+            import keras as _keras
 
-        _keras.utils.set_random_seed(seed)
-        lines.append(f"keras {_keras.__version__}, backend {_keras.backend.backend()}, devices: {_devices()}")
+            _keras.utils.set_random_seed(seed)
+            devices = _devices()
+        lines.append(f"keras {_keras.__version__}, backend {_keras.backend.backend()}, devices: {devices}")
     print("\n".join(lines))
     return np.random.default_rng(seed)
+
+
+@contextlib.contextmanager
+def _native_stderr_hidden() -> Iterator[None]:
+    """Hide what C++ code writes to file descriptor 2 while the block runs.
+
+    Importing TensorFlow prints start-up lines from its C++ runtime ("All log messages
+    before absl::InitializeLog() ...", oneDNN and CUDA probes) before its own log level
+    applies, so ``TF_CPP_MIN_LOG_LEVEL`` cannot silence them. They are not part of any
+    lesson. If the block raises, the hidden lines are printed so no error is lost.
+    """
+    try:
+        fd = sys.__stderr__.fileno() if sys.__stderr__ is not None else 2
+        saved = os.dup(fd)
+    except (OSError, ValueError):  # no real file descriptor 2: nothing to hide
+        yield
+        return
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), fd)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, fd)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
 
 
 def _devices() -> str:
