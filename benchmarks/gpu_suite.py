@@ -265,12 +265,15 @@ def _run_tasks(tasks: list[Callable[[], Any]], jobs: int) -> list[Any]:
 def step_lm_speed(cfg: dict, deadline: float, log: Callable[[str], None], jobs: int = 1) -> dict:
     """Size by size (both backends), the Keras layers per backend, the plain-torch reference once per size."""
     tasks: list[Callable[[], list[dict]]] = []
+    torch_ref = bench_lm.torch_installed()
     for size in cfg["speed_sizes"]:
         for backend in cfg["backends"]:
-            tasks.append(lambda backend=backend, size=size: bench_lm.speed(
-                backend, [size], ["builtin", "custom"], separate=cfg["separate"], timing=cfg["timing"], deadline=deadline,
+            # shared processes (the dry run): the torch reference joins the torch backend's process
+            impls = ["builtin", "custom"] + (["torch"] if torch_ref and backend == "torch" and not cfg["separate"] else [])
+            tasks.append(lambda backend=backend, size=size, impls=impls: bench_lm.speed(
+                backend, [size], impls, separate=cfg["separate"], timing=cfg["timing"], deadline=deadline,
                 process_timeout=cfg["process_timeout_s"], log=log))
-            if backend == "torch" and bench_lm.torch_installed():
+            if backend == "torch" and torch_ref and cfg["separate"]:
                 tasks.append(lambda size=size: bench_lm.speed(
                     "torch", [size], ["torch"], separate=True, timing=cfg["timing"], deadline=deadline,
                     process_timeout=cfg["process_timeout_s"], log=log))

@@ -47,9 +47,10 @@ def test_the_dry_run_passes_every_step_on_torch_and_jax_without_tensorflow(tmp_p
     results = ROOT / "benchmarks" / "results"
     before = {p.name: p.stat().st_mtime for p in results.iterdir()}
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_suite.py"), "--dry-run", "--budget", "900",
+    # A generous budget: the dry run must finish every step however busy the machine (about 40 s on 2 idle cores)
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_suite.py"), "--dry-run", "--budget", "3000",
                            "--out", str(out)], env=_env_without_tensorflow(tmp_path), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=1200)
+                          capture_output=True, text=True, timeout=3600)
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
     assert proc.returncode == 0, f"the dry run failed:\n{tail}"
     [report_path] = out.glob("gpu_dry-run*.json")
