@@ -336,7 +336,10 @@ def plot_speed(rows: list[dict], title: str, path: pathlib.Path) -> bool:
     axes[0].set_title(f"{title}\nmedian over interleaved rounds, whiskers: interquartile range", fontsize=9)
     axes[0].legend(fontsize=7)
     axes[1].set_ylabel("peak memory above the built model (MiB)")
-    axes[1].set_title("Peak memory of the first training updates", fontsize=9)
+    approx = any(not r["memory_exact"] for r in good)
+    axes[1].set_title("Peak memory of the first training updates" + (
+        "\napproximate: several implementations shared one process, later ones reuse freed memory" if approx else ""),
+        fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
     plt.close(fig)
