@@ -19,10 +19,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from rnnkit import data as D
-from rnnkit.checks import CheckFailed, _as_array, _call, _compare, _fail, _passed, _unpack
+from rnnkit.checks import TOOLS, CheckFailed, _as_array, _call, _check, _compare, _fail, hidden_test, hint, _passed, _unpack
 
 __all__ = [
     "CheckFailed",
+    "hint",
+    "hidden_test",
     "pad_and_mask",
     "masked_mean",
     "confusion_matrix",
@@ -34,7 +36,7 @@ __all__ = [
     "recursive_forecast",
 ]
 
-CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower())
+CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower() and name not in TOOLS)
 
 
 def _ragged(rng: np.random.Generator, n: int, max_len: int, vocab: int) -> list[list[int]]:
@@ -55,6 +57,7 @@ def _mask_case(rng: np.random.Generator, N: int, T: int) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
+@_check(more='start from a (N, maxlen) array of zeros; for each sequence, cut it to at most maxlen ids and copy it into the start of its row; the mask is True exactly where you copied a real id', reference=('rnnkit.data.pad_sequences', 'rnnkit.data.padding_mask', 'keras.utils.pad_sequences'))
 def pad_and_mask(fn: Callable[[Sequence[Sequence[int]], int], tuple[np.ndarray, np.ndarray]]) -> None:
     """Check ``fn(sequences, maxlen) -> (padded (N, maxlen) int, mask (N, maxlen) bool)``, padding and cutting at the end."""
     name = "pad_and_mask"
@@ -74,6 +77,7 @@ def pad_and_mask(fn: Callable[[Sequence[Sequence[int]], int], tuple[np.ndarray, 
     _passed(name, "padded ids and masks correct on 3 cases, including sequences longer than maxlen")
 
 
+@_check(more='turn the mask into numbers with a trailing axis so it multiplies every feature, sum over time, and divide each row by its own count of real steps')
 def masked_mean(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
     """Check ``fn(h (N, T, H), mask (N, T)) -> (N, H)``: the mean of each row's states over its real steps only."""
     name = "masked_mean"
@@ -93,6 +97,7 @@ def masked_mean(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
     _passed(name, "correct on 3 cases with different amounts of padding")
 
 
+@_check(more='loop over the pairs (true, predicted) and add 1 to the entry [true, predicted]; the result is always 2 x 2, even when a class never occurs')
 def confusion_matrix(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
     """Check ``fn(y_true, y_pred) -> (2, 2)`` counts, rows = true class (0, 1), columns = predicted class (0, 1)."""
     name = "confusion_matrix"
@@ -117,6 +122,7 @@ def confusion_matrix(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None
 # --------------------------------------------------------------------------
 
 
+@_check(more='select the real tokens of every sentence with the mask (that flattens them into one array), then average the right/wrong values over that one array')
 def masked_accuracy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
     """Check ``fn(y_true (N, T), y_pred (N, T), mask (N, T)) -> float``: the share of real tokens tagged right."""
     name = "masked_accuracy"
@@ -140,6 +146,7 @@ def masked_accuracy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -
     _passed(name, "correct on 3 padded batches")
 
 
+@_check(more='pick the probability of the true tag at every position, keep the real positions only, then take -log and the mean')
 def masked_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
     """Check ``fn(probs (N, T, C), y_true (N, T), mask (N, T)) -> float``: mean -log p[true tag] over real tokens."""
     name = "masked_cross_entropy"
@@ -170,6 +177,7 @@ _TINY_CORPUS = (
 )
 
 
+@_check(more='one Counter per word for its tags, and one Counter over all tokens for the default')
 def most_frequent_tag(fn: Callable[[list[list[str]], list[list[str]]], tuple[dict[str, str], str]]) -> None:
     """Check ``fn(sentences, tags) -> (table, default)``: each word's most frequent tag, and the most frequent tag overall."""
     name = "most_frequent_tag"
@@ -203,6 +211,7 @@ def most_frequent_tag(fn: Callable[[list[list[str]], list[list[str]]], tuple[dic
 # --------------------------------------------------------------------------
 
 
+@_check(more='there are T - input_len - horizon + 1 windows; window i covers steps i .. i + input_len - 1 and its targets are the horizon steps right after it', reference=('rnnkit.data.make_windows',))
 def make_windows(fn: Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarray]]) -> None:
     """Check ``fn(series (T,), input_len, horizon) -> (X (N, L) or (N, L, 1), Y (N, H))``, windows with stride 1."""
     name = "make_windows"
@@ -223,6 +232,7 @@ def make_windows(fn: Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarr
     _passed(name, "windows and targets correct on 3 cases")
 
 
+@_check(more='take the last column of X, keep it two-dimensional, and repeat it horizon times along the time axis')
 def last_value_forecast(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
     """Check ``fn(X (N, L), horizon) -> (N, H)``: the naive forecast that repeats each window's last value."""
     name = "last_value_forecast"
@@ -247,6 +257,7 @@ def _linear_step(weights: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     return step
 
 
+@_check(more='keep a window that you update: forecast one step, store it, then slide the window by one, dropping the oldest value and appending the forecast')
 def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray, int], np.ndarray]) -> None:
     """Check ``fn(step, X (N, L), horizon) -> (N, H)``: a one-step model fed its own forecasts, ``horizon`` times.
 

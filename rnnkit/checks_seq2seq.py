@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 
 from rnnkit import seq2seq as s2s
-from rnnkit.checks import CheckFailed, _call, _compare, _fail, _passed
+from rnnkit.checks import TOOLS, CheckFailed, _call, _check, _compare, _fail, hidden_test, hint, _passed
 
 __all__ = [
     "CheckFailed",
+    "hint",
+    "hidden_test",
     "repeat_vector",
     "token_accuracy",
     "korean_caption",
@@ -29,7 +31,7 @@ __all__ = [
     "first_error",
 ]
 
-CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower())
+CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower() and name not in TOOLS)
 
 
 # --------------------------------------------------------------------------
@@ -37,6 +39,7 @@ CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower())
 # --------------------------------------------------------------------------
 
 
+@_check(more='add a time axis of length 1 in the middle, then copy along it T times')
 def repeat_vector(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
     """Check ``fn(v, T) -> (N, T, D)``: the vector ``v`` (N, D) copied to every one of ``T`` steps."""
     name = "repeat_vector"
@@ -51,6 +54,7 @@ def repeat_vector(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
     _passed(name, "correct on 3 test cases")
 
 
+@_check(more='give every target one extra position for its end, compare position by position, and divide by the total number of target positions', reference=('rnnkit.seq2seq.token_accuracy',))
 def token_accuracy(fn: Callable[[Sequence[str], Sequence[str]], float]) -> None:
     """Check ``fn(predictions, targets) -> float``: per-token accuracy with the end counted as a token."""
     name = "token_accuracy"
@@ -74,6 +78,7 @@ def token_accuracy(fn: Callable[[Sequence[str], Sequence[str]], float]) -> None:
     _passed(name, f"correct on {len(cases)} test cases, including too-short and too-long predictions")
 
 
+@_check(more='split n into tens and units with divmod; read the tens digit only if it is 2 or more, then 십 if there are tens, then the units digit if it is not 0', reference=('rnnkit.seq2seq.number_words',))
 def korean_caption(fn: Callable[[int], str]) -> None:
     """Check ``fn(n) -> str``: the Sino-Korean reading of every n in 0-99, as ``num2words(n, lang="ko")`` writes it."""
     name = "korean_caption"
@@ -96,6 +101,7 @@ def korean_caption(fn: Callable[[int], str]) -> None:
 # --------------------------------------------------------------------------
 
 
+@_check(more='the decoder input at step t is the target of step t - 1, so the last target is never an input; the first input is start_id', reference=('rnnkit.seq2seq.shift_right',))
 def shift_right(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
     """Check ``fn(targets, start_id) -> decoder inputs`` for teacher forcing."""
     name = "shift_right"
@@ -165,6 +171,7 @@ def _toy_pair(n_states: int) -> tuple[_ToyModel, _ToyModel]:
     return _ToyModel(encode), _ToyModel(decode)
 
 
+@_check(more="keep the current tokens (N, 1), the decoder states and a 'done' flag per row; at each step pick the argmax, write it (0 for finished rows), update done and feed the choice back", reference=('rnnkit.seq2seq.greedy_decode',))
 def greedy_decode(fn: Callable[..., np.ndarray]) -> None:
     """Check ``fn(encoder, decoder, inputs, start_id, end_id, max_len) -> ids (N, max_len)``."""
     name = "greedy_decode"
@@ -197,6 +204,7 @@ def greedy_decode(fn: Callable[..., np.ndarray]) -> None:
     _passed(name, "correct with one and two states, rows that end early and a row that never ends")
 
 
+@_check(more='compare the characters pairwise; if no pair differs but the lengths do, the error is at the length of the shorter string')
 def first_error(fn: Callable[[str, str], int | None]) -> None:
     """Check ``fn(prediction, target) -> int | None``: the first position where they differ, None if equal."""
     name = "first_error"

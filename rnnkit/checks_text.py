@@ -19,10 +19,12 @@ from typing import Any
 import numpy as np
 
 from rnnkit import numpy_rnn as nr
-from rnnkit.checks import CheckFailed, _call, _compare, _fail, _passed, _unpack
+from rnnkit.checks import TOOLS, CheckFailed, _call, _check, _compare, _fail, hidden_test, hint, _passed, _unpack
 from rnnkit.data import stream_batches
 
-__all__ = ["CheckFailed", "bits_and_perplexity", "sample_top_k", "stream_chunks", "lstm_cache_floats"]
+__all__ = ["CheckFailed", "hint", "hidden_test", "bits_and_perplexity", "sample_top_k", "stream_chunks", "lstm_cache_floats"]
+
+CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower() and name not in TOOLS)
 
 
 # --------------------------------------------------------------------------
@@ -30,6 +32,7 @@ __all__ = ["CheckFailed", "bits_and_perplexity", "sample_top_k", "stream_chunks"
 # --------------------------------------------------------------------------
 
 
+@_check(more='one nat is 1 / ln 2 bits; perplexity is e to the loss in nats, which is the same as 2 to the loss in bits', reference=('rnnkit.text.bits_per_char', 'rnnkit.text.perplexity'))
 def bits_and_perplexity(fn: Callable[[float], tuple[float, float]]) -> None:
     """Check ``fn(nats) -> (bits_per_char, perplexity)`` for a loss in nats per character."""
     name = "bits_and_perplexity"
@@ -57,6 +60,7 @@ def _softmax_top_k(logits: np.ndarray, k: int, temperature: float) -> np.ndarray
     return p
 
 
+@_check(more='after dividing by the temperature, find the ids of the k largest logits, take the softmax over those k only, sample a position among them and return the id at that position')
 def sample_top_k(fn: Callable[[np.ndarray, int, float, np.random.Generator], int]) -> None:
     """Check ``fn(logits, k, temperature, rng) -> int`` samples from the softmax of the k largest ``logits / temperature``."""
     name = "sample_top_k"
@@ -88,6 +92,7 @@ def sample_top_k(fn: Callable[[np.ndarray, int, float, np.random.Generator], int
 # --------------------------------------------------------------------------
 
 
+@_check(more='make an (N, R) array of stream positions, one row per batch row, and cut chunk k as columns k*seq_len .. (k+1)*seq_len; y uses the positions + 1', reference=('rnnkit.data.stream_batches',))
 def stream_chunks(fn: Callable[[np.ndarray, int, int], Any]) -> None:
     """Check ``fn(ids, batch_size, seq_len) -> list of (x, y)`` against :func:`rnnkit.data.stream_batches`."""
     name = "stream_chunks"
@@ -112,6 +117,7 @@ def stream_chunks(fn: Callable[[np.ndarray, int, int], Any]) -> None:
     _passed(name, "chunks equal rnnkit.data.stream_batches for 4 (stream, batch, length) cases")
 
 
+@_check(more='list the arrays in the cache with their shapes: the input sequence, two initial states, two weight matrices, and six arrays of (N, T, H)')
 def lstm_cache_floats(fn: Callable[[int, int, int, int], int]) -> None:
     """Check ``fn(N, T, D, H) -> int``: how many numbers ``nr.lstm_forward``'s cache holds."""
     name = "lstm_cache_floats"
