@@ -414,7 +414,8 @@ def _raised(check: str, exc: BaseException, doing: str, hint: str, *, context: s
     if isinstance(exc, CheckFailed):
         raise exc
     if _not_written(exc):
-        _fail(check, "it is not written yet (it raised NotImplementedError)",
+        subject = "the function" if doing == "your function" else "it"
+        _fail(check, f"{subject} is not written yet (it raised NotImplementedError)",
               "replace the line `raise NotImplementedError()` with your code, run that cell, then this one")
     blocked = _blocked_in(exc)
     if blocked is not None:

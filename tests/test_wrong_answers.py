@@ -215,3 +215,15 @@ def test_the_notebooks_own_solutions_pass_visible_and_hidden(nb, grade_id, check
     getattr(module, check)(answer)
     assert capsys.readouterr().out.startswith(f"✓ {check}: ")
     module.hidden_test(check, answer)
+
+
+GAMED_CASES = [(check, label, fn) for check in sorted(W.GAMED) for label, fn in W.GAMED[check]]
+
+
+@pytest.mark.parametrize(("check", "label", "fn"), GAMED_CASES, ids=[f"{c}-{label}" for c, label, _ in GAMED_CASES])
+def test_a_gamed_answer_passes_the_visible_check_but_not_the_hidden_test(check, label, fn, capsys):
+    module = _module_of(check)
+    getattr(module, check)(fn)
+    assert capsys.readouterr().out.startswith(f"✓ {check}: ")
+    with pytest.raises(checks.CheckFailed, match=rf"✗ {check} \(hidden test\): "):
+        module.hidden_test(check, fn)

@@ -760,3 +760,44 @@ WRONG: dict[str, list[Wrong]] = {
         ("adds the bias", lambda N, T, D, H: lstm_cache_floats(N, T, D, H) + 4 * H, "no bias"),
     ],
 }
+
+
+# ------------------------------------------------------------- gamed ----------
+# Answers that game the visible check: they call rnnkit's own version of the exercise, or
+# remember the visible cases. Each passes the visible check and must fail the hidden test.
+
+def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
+    from rnnkit import data, seq2seq, text
+    from rnnkit import numpy_rnn as nr
+
+    lstm_table = {(D, H): 4 * (D * H + H * H + H) for D, H in [(3, 4), (1, 1), (100, 32), (64, 256)]}  # remembered
+    return {
+        "rnn_step": [("calls nr.rnn_step", lambda *a: nr.rnn_step(*a))],
+        "rnn_forward": [("calls nr.rnn_forward", lambda *a: nr.rnn_forward(*a)[0])],
+        "rnn_param_count": [("a table of the visible sizes",
+                             lambda D, H: {(3, 4): 32, (1, 1): 3, (100, 32): 4256, (64, 256): 82176}[(D, H)])],
+        "clip_by_global_norm": [("calls nr.clip_by_global_norm", lambda g, m: nr.clip_by_global_norm(g, m))],
+        "lstm_step": [("calls nr.lstm_step", lambda *a: nr.lstm_step(*a))],
+        "gru_step": [("calls nr.gru_step", lambda *a: nr.gru_step(*a))],
+        "lstm_param_count": [("a table of the visible sizes", lambda D, H: lstm_table[(D, H)])],
+        "rnn_backward": [("calls nr.rnn_backward", lambda dh, c: nr.rnn_backward(dh, c))],
+        "pad_and_mask": [("calls rnnkit.data", lambda s, m: (data.pad_sequences(s, maxlen=m),
+                                                              data.padding_mask(data.pad_sequences(s, maxlen=m))))],
+        "make_windows": [("calls rnnkit.data.make_windows", lambda s, L, H: (data.make_windows(s, L, H)[0][..., 0],
+                                                                             data.make_windows(s, L, H)[1]))],
+        "most_frequent_tag": [("a table of the visible corpus", lambda s, t: (
+            {"the": "DET", "dog": "NOUN", "runs": "VERB", "end": "NOUN", "a": "DET", "can": "VERB", "run": "VERB"}, "NOUN"))],
+        "korean_caption": [("calls seq2seq.number_words", lambda n: seq2seq.number_words(n, lang="ko"))],
+        "shift_right": [("calls seq2seq.shift_right", lambda y, s: seq2seq.shift_right(y, s))],
+        "greedy_decode": [("calls seq2seq.greedy_decode", lambda e, d, x, s, end, m: seq2seq.greedy_decode(
+            e, d, x, start_id=s, end_id=end, max_len=m))],
+        "token_accuracy": [("calls seq2seq.token_accuracy", lambda p, t: seq2seq.token_accuracy(p, t))],
+        "first_error": [("a table of the visible cases", lambda p, t: {
+            ("1998-03-03", "1998-03-03"): None, ("1998-03-30", "1998-03-03"): 8, ("2998-03-03", "1998-03-03"): 0,
+            ("1998-03", "1998-03-03"): 7, ("1998-03-033", "1998-03-03"): 10, ("", "1998-03-03"): 0}[(p, t)])],
+        "bits_and_perplexity": [("calls rnnkit.text", lambda n: (text.bits_per_char(n), text.perplexity(n)))],
+        "stream_chunks": [("calls rnnkit.data.stream_batches", lambda ids, B, S: list(data.stream_batches(ids, B, S)))],
+    }
+
+
+GAMED = _gamed()
