@@ -29,8 +29,8 @@ from __future__ import annotations
 import ast
 import csv
 import os
-import re
 import pathlib
+import re
 import subprocess
 import sys
 
