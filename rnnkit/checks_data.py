@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from rnnkit import data as D  # noqa: F401  (kept for checks written against the older module)
 from rnnkit.checks import (
     TOOLS,
     CheckFailed,

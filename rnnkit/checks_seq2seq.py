@@ -17,7 +17,20 @@ from typing import Any
 import numpy as np
 
 from rnnkit import seq2seq as s2s
-from rnnkit.checks import TOOLS, CheckFailed, _call, _check, _compare, _fail, _mistake, _passed, _rng, _variant, hidden_test, hint
+from rnnkit.checks import (
+    TOOLS,
+    CheckFailed,
+    _call,
+    _check,
+    _compare,
+    _fail,
+    _mistake,
+    _passed,
+    _rng,
+    _variant,
+    hidden_test,
+    hint,
+)
 
 __all__ = [
     "CheckFailed",

@@ -19,7 +19,20 @@ from typing import Any
 import numpy as np
 
 from rnnkit import numpy_rnn as nr
-from rnnkit.checks import TOOLS, CheckFailed, _call, _check, _compare, _fail, _passed, _rng, _unpack, _variant, hidden_test, hint
+from rnnkit.checks import (
+    TOOLS,
+    CheckFailed,
+    _call,
+    _check,
+    _compare,
+    _fail,
+    _passed,
+    _rng,
+    _unpack,
+    _variant,
+    hidden_test,
+    hint,
+)
 from rnnkit.data import stream_batches
 
 __all__ = ["CheckFailed", "hint", "hidden_test", "bits_and_perplexity", "sample_top_k", "stream_chunks", "lstm_cache_floats"]
