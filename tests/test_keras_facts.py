@@ -199,3 +199,16 @@ def test_03_keras_adam_uses_epsilon_1e_7_added_before_bias_correction() -> None:
     np.testing.assert_allclose(theta[:2], paper[:2], rtol=1e-3)  # gradients >> eps: the same step
     np.testing.assert_allclose(theta[:2], ours[:2], rtol=1e-3)
     assert abs(theta[2]) < 0.5 * abs(paper[2])  # a gradient of 1e-6: Keras steps much less than the paper's form
+
+
+@pytest.mark.keras
+def test_03_keras_cross_entropy_is_the_mean_over_every_prediction() -> None:
+    """03 section 1: Keras' losses, like nr.softmax_cross_entropy, average over all N * T predictions."""
+    rng = np.random.default_rng(4)
+    logits = rng.standard_normal((N, T, 7)).astype("float32") * 3
+    targets = rng.integers(0, 7, size=(N, T))
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    mean, _ = nr.softmax_cross_entropy(logits.astype(np.float64), targets)
+    assert float(_numpy(loss(targets, logits))) == pytest.approx(mean, rel=1e-5)
+    per_prediction = -np.log(nr.softmax(logits.astype(np.float64))[np.arange(N)[:, None], np.arange(T), targets])
+    assert mean == pytest.approx(per_prediction.mean()) and mean != pytest.approx(per_prediction.sum())
