@@ -31,10 +31,10 @@ def _x(seed: int = 0, shape: tuple[int, ...] = (N, T, D)) -> np.ndarray:
 @pytest.mark.keras
 def test_01_a_recurrent_layer_needs_the_feature_axis() -> None:
     """01: "(N, T, 1), not (N, T)": Keras complains that it expected 3 dimensions and found 2."""
-    layer = keras.layers.SimpleRNN(H)
-    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
-        layer(_x(shape=(N, T)))
-    assert tuple(layer(_x(shape=(N, T, 1))).shape) == (N, H)  # batch first: (N, T, D) in, (N, H) out
+    for layer in (keras.layers.SimpleRNN(H), keras.layers.LSTM(H)):
+        with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+            layer(_x(shape=(N, T)))
+        assert tuple(layer(_x(shape=(N, T, 1))).shape) == (N, H)  # batch first: (N, T, D) in, (N, H) out
 
 
 @pytest.mark.keras
@@ -127,6 +127,7 @@ def test_02_simple_rnn_loops_by_default_and_unrolling_changes_no_number() -> Non
     x = _x(2)
     looped = keras.layers.SimpleRNN(H, return_sequences=True)
     assert looped.get_config()["unroll"] is False
+    assert "memory-intensive" in keras.layers.SimpleRNN.__doc__  # "can speed-up an RNN, although it tends to be ..."
     h_loop = _numpy(looped(x))
     unrolled = keras.layers.SimpleRNN(H, return_sequences=True, unroll=True)
     unrolled.build((None, T, D))
@@ -186,6 +187,7 @@ def test_03_keras_adam_uses_epsilon_1e_7_added_before_bias_correction() -> None:
     correction ("epsilon hat"); for gradients far above eps that is the paper's update, for tiny ones not."""
     opt = keras.optimizers.Adam(learning_rate=0.1)
     assert opt.epsilon == 1e-7 and opt.beta_1 == 0.9 and opt.beta_2 == 0.999
+    assert '"epsilon hat"' in keras.optimizers.Adam.__doc__  # the name 03 quotes from the documentation
     grads = np.tile(np.array([1.0, 1e-1, 1e-6]), (5, 1))  # 5 steps; one large, one small, one tiny gradient
     var = keras.Variable(np.zeros(3, "float32"))
     for g in grads:
