@@ -376,12 +376,12 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
     V = logits.shape[-1]
     if not np.issubdtype(targets.dtype, np.integer) or targets.size and (targets.min() < 0 or targets.max() >= V):
         raise ValueError(f"targets must be integer class ids in [0, {V}); got dtype {targets.dtype}")
-    p = softmax(logits)
-    flat_p = p.reshape(-1, V)
-    flat_t = targets.reshape(-1)
+    z = logits - logits.max(axis=-1, keepdims=True)
+    log_p = (z - np.log(np.exp(z).sum(axis=-1, keepdims=True))).reshape(-1, V)  # log-softmax: exact even
+    flat_t = targets.reshape(-1)                                                # where softmax underflows
     count = max(flat_t.size, 1)
-    loss = -np.log(flat_p[np.arange(flat_t.size), flat_t] + 1e-300).sum() / count
-    dflat = flat_p.copy()
+    loss = -log_p[np.arange(flat_t.size), flat_t].sum() / count
+    dflat = np.exp(log_p)
     dflat[np.arange(flat_t.size), flat_t] -= 1.0
     return float(loss), (dflat / count).reshape(logits.shape)
 

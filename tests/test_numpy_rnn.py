@@ -206,3 +206,10 @@ def test_backward_and_helpers_reject_bad_input() -> None:
         nr.softmax_cross_entropy(np.zeros((2, 4)), np.array([0, 4]))
     with pytest.raises(ValueError, match="max_norm must be positive"):
         nr.clip_by_global_norm([np.ones(2)], 0.0)
+
+
+def test_softmax_cross_entropy_is_exact_where_softmax_underflows() -> None:
+    # p(target) = e^-2000 underflows to 0 in float64; log-softmax keeps the loss exact
+    loss, dz = nr.softmax_cross_entropy(np.array([[1000.0, 0.0, -1000.0]]), np.array([2]))
+    assert loss == pytest.approx(2000.0)
+    np.testing.assert_allclose(dz, [[1.0, 0.0, -1.0]], atol=1e-12)
