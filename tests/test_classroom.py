@@ -476,9 +476,14 @@ def test_checksum_warnings_of_hidden_test_cells_are_not_reported():
     assert classroom._edited_locked_cells("", set()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the notebooks get their hidden tests from the notebook pass (/work/notes/h12_apply.py); "
-                   "remove this mark when it has run")
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if _has_exercises(_read(p))], ids=lambda p: p.stem[:2])
+# Notebooks still waiting for their hidden tests (the issue-12 notebook pass): expected to fail until then.
+_HIDDEN_TESTS_PENDING = {"06", "07", "08", "09", "10", "11", "12", "13", "14"}
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="hidden tests not added yet"))
+    if p.stem[:2] in _HIDDEN_TESTS_PENDING else p
+    for p in NOTEBOOKS if _has_exercises(_read(p))], ids=lambda p: p.stem[:2])
 def test_every_graded_notebook_has_a_hidden_test(path):
     """A stub-gaming answer (tailored to the visible cases, or calling rnnkit's own version) fails a hidden test."""
     nb = _read(path)
