@@ -23,7 +23,7 @@ TESTS = pathlib.Path(__file__).parent
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != CURRENT])
 def test_keras_tests_pass_on_backend(backend: str) -> None:
     env = {**os.environ, "KERAS_BACKEND": backend}
-    cmd = [sys.executable, "-m", "pytest", str(TESTS), "-m", "keras", "-q", "--no-header", "-p", "no:cacheprovider"]
+    cmd = [sys.executable, "-m", "pytest", str(TESTS), "-m", "keras", "-q", "--no-header", "-p", "no:cacheprovider", "-n", "0"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800, cwd=TESTS.parent)
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
     assert proc.returncode == 0, f"Keras tests failed on KERAS_BACKEND={backend}:\n{tail}"
@@ -50,7 +50,7 @@ def test_keras_notebooks_run_on_backend(backend: str) -> None:
     """The main run tests every notebook on the current backend; this runs the Keras ones on the others."""
     env = {**os.environ, "KERAS_BACKEND": backend}
     notebooks = [str(nb) for nb in _keras_notebooks()]
-    cmd = [sys.executable, "-m", "pytest", *notebooks, "-q", "--no-header", "-p", "no:cacheprovider"]
+    cmd = [sys.executable, "-m", "pytest", *notebooks, "-q", "--no-header", "-p", "no:cacheprovider", "-n", "0"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=2400, cwd=TESTS.parent)
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
     assert proc.returncode == 0, f"Keras notebooks failed on KERAS_BACKEND={backend}:\n{tail}"
