@@ -10,7 +10,9 @@ The tools of notebooks 12 and 13:
 * :func:`sample_with_temperature` -- one id drawn from logits divided by a temperature;
 * :func:`generate` (and :func:`generate_many`, several temperatures in one batch) --
   text written by a model from :func:`rnnkit.tbptt.build_lm`, one character at a
-  time, with the recurrent state carried from step to step.
+  time, with the recurrent state carried from step to step;
+* :class:`NGramLM` -- the counting baseline: character n-grams with interpolated
+  Kneser-Ney smoothing (numpy only).
 
 Only the generators need Keras (through rnnkit.tbptt), imported when called, so
 ``import rnnkit.text`` stays light (numpy only).
@@ -27,7 +29,9 @@ import numpy as np
 
 from rnnkit._validate import positive_int
 
-__all__ = ["CharVocab", "split_text", "bits_per_char", "perplexity", "sample_with_temperature", "generate", "generate_many", "NGramLM"]
+__all__ = [
+    "CharVocab", "split_text", "bits_per_char", "perplexity", "sample_with_temperature", "generate", "generate_many", "NGramLM",
+]
 
 
 def _string(name: str, value: Any) -> str:
