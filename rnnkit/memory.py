@@ -374,8 +374,11 @@ def _run_child(mode: str, backend: str, args: list[str], timeout: float | None) 
         error = f"timed out after {timeout:.0f} s"
     rows, summary = [], None
     for line in out.splitlines():
-        if line.startswith("{"):
-            record = json.loads(line)
+        try:
+            record = json.loads(line) if line.startswith("{") else None
+        except json.JSONDecodeError:  # a library printed something that only looks like JSON
+            record = None
+        if isinstance(record, dict):
             if "row" in record:
                 rows.append(record["row"])
             elif "summary" in record:
@@ -449,8 +452,12 @@ def format_sweep(result: dict[str, Any]) -> str:
         for r in result.get(mode, []):
             lines.append(f"{mode:9s} T={r['T']:6,d}: peak {r['peak_mib']:7.1f} MiB above the built model, "
                          f"{r['seconds']:7.2f} s for the pass ({r['updates']} update{'s' if r['updates'] != 1 else ''})")
-    where = f"{result.get('device')}, {result.get('backend')} backend"
-    lines.append(f"(measured on {where}; counter: {result.get('counter')}{'' if result.get('exact') else ', a lower bound'})")
+    if result.get("device") is None:
+        lines.append(f"(nothing measured on the {result.get('backend')} backend)")
+    else:
+        bound = "" if result.get("exact") else ", a lower bound"
+        where = f"{result['device']}, {result.get('backend')} backend"
+        lines.append(f"(measured on {where}; counter: {result.get('counter')}{bound})")
     for mode, error in result.get("errors", {}).items():
         lines.append(f"{mode}: FAILED, {error}")
     return "\n".join(lines)

@@ -100,7 +100,7 @@ def test_full_bptt_memory_grows_with_the_length_and_truncated_stays_flat() -> No
     any T it costs what full BPTT costs at T = 50: small, and not zero.
     """
     keras = pytest.importorskip("keras")
-    result = memory.bptt_sweep([800, 50], chunk=50, batch=16, units=64, embedding_dim=16, timeout=600)
+    result = memory.bptt_sweep([800, 50], chunk=50, batch=16, units=64, embedding_dim=16, timeout=1800)  # a busy machine
     assert result["backend"] == keras.config.backend() and result["errors"] == {}
     assert [r["T"] for r in result["full"]] == [r["T"] for r in result["truncated"]] == [50, 800]  # short to long
     assert [r["updates"] for r in result["truncated"]] == [1, 16] and [r["updates"] for r in result["full"]] == [1, 1]
