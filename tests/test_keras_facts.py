@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import pathlib
 import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -117,13 +118,30 @@ def test_lstm_forget_bias_starts_at_one_and_gru_bias_has_two_rows() -> None:
 
 
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="the rule read here is the TensorFlow backend's")
-def test_cudnn_gru_needs_reset_after() -> None:
-    """06 §2: ``reset_after=True`` is the GRU variant cuDNN runs. TensorFlow's eligibility rule, read on a CPU."""
+def test_cudnn_needs_default_arguments_and_gru_reset_after() -> None:
+    """06 §2, 07 §8: cuDNN runs only tanh/sigmoid, ``use_bias=True``, ``unroll=False`` (and, for the GRU,
+    ``reset_after=True``). TensorFlow's eligibility rule, checked on a CPU without asking for a GPU."""
     tf_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
-    args = {"activation": keras.activations.tanh, "recurrent_activation": keras.activations.sigmoid,
-            "unroll": False, "use_bias": True}
+    tanh, sigmoid, relu = keras.activations.tanh, keras.activations.sigmoid, keras.activations.relu
+    args = {"activation": tanh, "recurrent_activation": sigmoid, "unroll": False, "use_bias": True}
     assert tf_rnn._do_gru_arguments_support_cudnn(**args, reset_after=True)
     assert not tf_rnn._do_gru_arguments_support_cudnn(**args, reset_after=False)
+    assert tf_rnn._do_lstm_arguments_support_cudnn(**args)
+    for change in ({"activation": relu}, {"recurrent_activation": tanh}, {"unroll": True}, {"use_bias": False}):
+        assert not tf_rnn._do_lstm_arguments_support_cudnn(**{**args, **change}), change
+
+
+def test_lstm_skips_cudnn_with_recurrent_dropout_in_the_source() -> None:
+    """07 §8, from the installed source: ``keras.layers.LSTM`` tries the backend's fused path (cuDNN on a GPU) only
+    without ``recurrent_dropout``, and every backend's cuDNN check asks for the default activations, no
+    unrolling and a bias. Read as text, so no other backend gets imported."""
+    root = pathlib.Path(keras.src.__file__).parent
+    lstm_source = (root / "layers" / "rnn" / "lstm.py").read_text()
+    assert re.search(r'if self.use_cudnn in \("auto", True\):\s+if not self.recurrent_dropout:', lstm_source)
+    for backend in ("tensorflow", "jax", "torch"):
+        source = (root / "backend" / backend / "rnn.py").read_text()
+        for needle in ("def cudnn_ok(", "not unroll", "use_bias", "tanh", "sigmoid"):
+            assert needle in source, (backend, needle)
 
 
 def test_embedding_starts_small_and_masks_id_zero() -> None:
@@ -207,6 +225,25 @@ def test_the_loop_runs_in_the_backends_own_loop(rng: np.random.Generator) -> Non
         pytest.skip(f"no expectation for backend {BACKEND}")
 
 
+def test_custom_lstm_cell_is_bit_identical_to_the_builtin_on_tensorflow_and_jax(rng: np.random.Generator) -> None:
+    """07 §3 and §8: on a CPU, TensorFlow and JAX run the built-in LSTM as the generic loop over ``LSTMCell`` with the
+    same fused arithmetic as ``rnnkit.cells.LSTMCell``, so the outputs agree to the last bit; PyTorch's own LSTM
+    loop agrees to float32 rounding."""
+    if gpu_available():
+        pytest.skip("on a GPU the built-in layer takes cuDNN")
+    x = rng.normal(size=(N, T, D)).astype("float32")
+    builtin = layer_of("LSTM", return_sequences=True)
+    custom = keras.layers.RNN(cells.LSTMCell(H, **FAST), return_sequences=True)
+    builtin.build(x.shape)
+    custom.build(x.shape)
+    custom.set_weights(builtin.get_weights())
+    got, want = np_(custom(x)), np_(builtin(x))
+    if BACKEND in ("tensorflow", "jax"):
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
 # --------------------------------------------------------------------------
 # 06 §8: what masked steps output
 # --------------------------------------------------------------------------
@@ -288,6 +325,15 @@ def test_tensorflow_cudnn_source_fills_zeros_at_masked_steps() -> None:
         assert "_assert_valid_mask(mask)" in source and "sequence_lengths" in source
         assert "cudnn kernel will fill zeros" in source
         assert re.search(r"if sequence_lengths is not None:\s+last_output = (h|state)\b", source)
+
+
+def test_tensorflow_cudnn_source_accepts_only_right_padded_masks() -> None:
+    """06 §8, from the installed source (GPU only, not run here): on TensorFlow's cuDNN path a mask must be
+    right-padded with no empty row; otherwise an assertion fails with a message that suggests ``use_cudnn=False``."""
+    tf_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")
+    source = inspect.getsource(tf_rnn._assert_valid_mask)
+    assert "_is_sequence_right_padded(mask)" in source and "_has_fully_masked_sequence(mask)" in source
+    assert "tf.Assert" in source and "use_cudnn=False" in source
 
 
 # --------------------------------------------------------------------------
@@ -415,13 +461,21 @@ def test_stateful_training_differs_between_backends(kind: str, rng: np.random.Ge
         pytest.skip(f"no expectation for backend {BACKEND}")
 
 
-def test_stateful_fit_keeps_the_state_except_on_jax(rng: np.random.Generator) -> None:
-    """06 §5: after ``fit`` the layer's stored state is the last batch's (TensorFlow, PyTorch with
-    ``use_cudnn=False``), but still zeros on JAX."""
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_stateful_state_is_stored_after_fit_evaluate_predict_except_on_jax(method: str, rng: np.random.Generator) -> None:
+    """06 §5: after ``fit``, ``evaluate`` or ``predict`` the layer's stored state is the last batch's on TensorFlow
+    and PyTorch (``use_cudnn=False``), but still zeros on JAX: the state variables are not tracked, so JAX's
+    pure training and inference steps never hand their new values back."""
     x = rng.normal(size=(2 * N, T, D)).astype("float32")
     y = rng.normal(size=(2 * N, 1)).astype("float32")
     model, layer = _stateful_model("GRU", use_cudnn=False)
-    model.fit(x, y, batch_size=N, shuffle=False, epochs=1, verbose=0)
+    assert not any(v is s for v in model.variables for s in layer.states)  # not among the tracked variables
+    if method == "fit":
+        model.fit(x, y, batch_size=N, shuffle=False, epochs=1, verbose=0)
+    elif method == "evaluate":
+        model.evaluate(x, y, batch_size=N, verbose=0)
+    else:
+        model.predict(x, batch_size=N, verbose=0)
     kept = np.abs(np_(layer.states[0])).max() > 0
     assert kept == (BACKEND != "jax")
 
