@@ -1,39 +1,240 @@
-"""What the notebooks say Keras, TensorFlow, JAX or PyTorch does, checked on the installed versions.
+"""What the notebooks say about Keras (and PyTorch), checked against the installed versions.
 
-Every sentence of a notebook about what a framework does is either shown by a cell of
-that notebook or checked here. Each test names the notebook (and section) that relies
-on it. The tests run on whichever backend ``KERAS_BACKEND`` selects, and
-``tests/test_backends.py`` reruns them on the other two; a fact that holds on one
-backend only says so and checks the expected behaviour of *each* backend. Facts that
-hold only on a GPU (cuDNN) cannot be run here: their test is skipped without a GPU, and
-where the notebook relies on the installed source, a second test pins that source.
-
-Keep the sizes tiny: under JAX every new shape compiles, and this file runs three times.
-Other helpers append tests at the end of the file.
+Notebooks 01-03 are numpy notebooks and never import Keras; each sentence they write about a
+framework is backed by one test here, named after its notebook. Runs on whatever KERAS_BACKEND
+is set; tests/test_backends.py reruns the ``keras``-marked tests on the other two backends.
 """
 
 from __future__ import annotations
-
-import importlib
-import inspect
-import os
-import pathlib
-import re
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
+from rnnkit import numpy_rnn as nr  # noqa: E402
+
+N, T, D, H = 3, 5, 4, 6
+
+
+def _numpy(a) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(a))
+
+
+def _x(seed: int = 0, shape: tuple[int, ...] = (N, T, D)) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
+
+
+# ---- notebook 01: sequences and shapes ----
+
+
+@pytest.mark.keras
+def test_01_a_recurrent_layer_needs_the_feature_axis() -> None:
+    """01: "(N, T, 1), not (N, T)": Keras complains that it expected 3 dimensions and found 2."""
+    for layer in (keras.layers.SimpleRNN(H), keras.layers.LSTM(H)):
+        with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+            layer(_x(shape=(N, T)))
+        assert tuple(layer(_x(shape=(N, T, 1))).shape) == (N, H)  # batch first: (N, T, D) in, (N, H) out
+
+
+@pytest.mark.keras
+def test_01_pad_sequences_pads_and_truncates_at_the_start_by_default() -> None:
+    """01 section 7 and Exercise 4: Keras' defaults are "pre" for both; with "post" it matches our pad_batch."""
+    toy = [[5, 6, 7], [8], [1, 2, 3, 4, 9]]
+    pad = keras.utils.pad_sequences
+    np.testing.assert_array_equal(pad(toy), [[0, 0, 5, 6, 7], [0, 0, 0, 0, 8], [1, 2, 3, 4, 9]])
+    np.testing.assert_array_equal(pad(toy, maxlen=3), [[5, 6, 7], [0, 0, 8], [3, 4, 9]])  # kept the last 3
+    # the expectations of Exercise 4's check cell, which uses "post" defaults
+    np.testing.assert_array_equal(pad(toy, padding="post", truncating="post"),
+                                  [[5, 6, 7, 0, 0], [8, 0, 0, 0, 0], [1, 2, 3, 4, 9]])
+    np.testing.assert_array_equal(pad(toy, maxlen=3, padding="post", truncating="pre"), [[5, 6, 7], [8, 0, 0], [3, 4, 9]])
+    np.testing.assert_array_equal(pad(toy, maxlen=4, padding="pre", truncating="pre", value=-1),
+                                  [[-1, 5, 6, 7], [-1, -1, -1, 8], [2, 3, 4, 9]])
+
+
+@pytest.mark.keras
+def test_01_an_embedding_layer_is_a_lookup_equal_to_one_hot_times_E() -> None:
+    """01 section 6: E[ids] = one_hot(ids) @ E, a dense layer without bias on one-hot inputs."""
+    V, d = 11, 4
+    ids = np.random.default_rng(1).integers(0, V, size=(N, T))
+    layer = keras.layers.Embedding(V, d)
+    out = _numpy(layer(ids))
+    E = _numpy(layer.embeddings)
+    assert out.shape == (N, T, d)
+    np.testing.assert_allclose(out, E[ids])
+    np.testing.assert_allclose(out, np.eye(V, dtype="float32")[ids] @ E, rtol=1e-6)
+
+
+def test_01_pytorch_rnn_is_time_major_unless_batch_first() -> None:
+    """01 section 3: PyTorch's nn.RNN reads (T, N, D) unless it is built with batch_first=True."""
+    torch = pytest.importorskip("torch")
+    rnn = torch.nn.RNN(D, H)
+    assert rnn.batch_first is False
+    out, h_last = rnn(torch.zeros(T, N, D))
+    assert tuple(out.shape) == (T, N, H) and tuple(h_last.shape) == (1, N, H)
+    out, _ = torch.nn.RNN(D, H, batch_first=True)(torch.zeros(N, T, D))
+    assert tuple(out.shape) == (N, T, H)
+
+
+# ---- notebook 02: the forward pass ----
+
+
+@pytest.mark.keras
+def test_02_simple_rnn_and_dense_initialise_as_nr_init_rnn_does() -> None:
+    """02 section 2, 03 section 5.3: Glorot-uniform kernels, an orthogonal recurrent kernel, zero biases."""
+    layer = keras.layers.SimpleRNN(H)
+    layer.build((None, T, D))
+    config = layer.get_config()
+    assert config["kernel_initializer"]["class_name"] == "GlorotUniform"
+    assert config["recurrent_initializer"]["class_name"] == "Orthogonal"
+    assert config["recurrent_initializer"]["config"]["gain"] == 1.0
+    assert config["bias_initializer"]["class_name"] == "Zeros"
+    Wx, Wh, b = layer.get_weights()
+    assert np.abs(Wx).max() <= np.sqrt(6 / (D + H))  # Glorot-uniform: U(-limit, limit)
+    np.testing.assert_allclose(Wh.T @ Wh, np.eye(H), atol=1e-5)  # orthogonal: spectral radius 1
+    np.testing.assert_allclose(np.abs(np.linalg.eigvals(Wh)), 1.0, atol=1e-5)
+    assert not b.any()
+    dense = keras.layers.Dense(3).get_config()
+    assert dense["kernel_initializer"]["class_name"] == "GlorotUniform"
+    assert dense["bias_initializer"]["class_name"] == "Zeros"
+
+
+@pytest.mark.keras
+def test_02_return_sequences_gives_every_state_or_only_the_last() -> None:
+    """02 sections 3 and 10a: by default only h_T; return_sequences=True gives all of h, which a layer
+    stacked on top needs, and so does a last layer that must answer at every step."""
+    x = _x()
+    every = keras.layers.SimpleRNN(H, return_sequences=True)
+    h = _numpy(every(x))
+    last = keras.layers.SimpleRNN(H)
+    last.build((None, T, D))
+    last.set_weights(every.get_weights())
+    h_last = _numpy(last(x))
+    assert h.shape == (N, T, H) and h_last.shape == (N, H)
+    np.testing.assert_allclose(h_last, h[:, -1], atol=1e-6)
+
+    inputs = keras.Input((T, D))
+    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+        keras.layers.SimpleRNN(2)(keras.layers.SimpleRNN(H)(inputs))  # the lower layer gives only (N, H)
+    stacked = keras.layers.SimpleRNN(2, return_sequences=True)(keras.layers.SimpleRNN(H, return_sequences=True)(inputs))
+    assert tuple(stacked.shape) == (None, T, 2)  # a state per step at the top too: a tagger's output
+
+
+@pytest.mark.keras
+def test_02_simple_rnn_loops_by_default_and_unrolling_changes_no_number() -> None:
+    """02 section 6: SimpleRNN stores one cell and runs it in a loop (unroll=False); unroll=True builds
+    one copy per step, with the same numbers."""
+    x = _x(2)
+    looped = keras.layers.SimpleRNN(H, return_sequences=True)
+    assert looped.get_config()["unroll"] is False
+    assert "memory-intensive" in keras.layers.SimpleRNN.__doc__  # "can speed-up an RNN, although it tends to be ..."
+    h_loop = _numpy(looped(x))
+    unrolled = keras.layers.SimpleRNN(H, return_sequences=True, unroll=True)
+    unrolled.build((None, T, D))
+    unrolled.set_weights(looped.get_weights())
+    np.testing.assert_allclose(_numpy(unrolled(x)), h_loop, atol=1e-6)
+    Wx, Wh, b = looped.get_weights()
+    h_numpy, _ = nr.rnn_forward(x, np.zeros((N, H), "float32"), Wx, Wh, b)  # our for loop
+    np.testing.assert_allclose(h_numpy, h_loop, atol=1e-5)
+
+
+@pytest.mark.keras
+def test_02_bidirectional_concatenates_forward_then_realigned_backward() -> None:
+    """02 section 10b: Bidirectional(SimpleRNN(H, return_sequences=True)) gives [forward; backward flipped back]."""
+    x = _x(3)
+    bi = keras.layers.Bidirectional(keras.layers.SimpleRNN(H, return_sequences=True))
+    out = _numpy(bi(x))
+    assert bi.merge_mode == "concat" and out.shape == (N, T, 2 * H)
+    zeros = np.zeros((N, H), "float32")
+    h_fwd, _ = nr.rnn_forward(x, zeros, *bi.forward_layer.get_weights())
+    h_bwd, _ = nr.rnn_forward(x[:, ::-1], zeros, *bi.backward_layer.get_weights())
+    np.testing.assert_allclose(out, np.concatenate([h_fwd, h_bwd[:, ::-1]], axis=-1), atol=1e-5)
+
+
+@pytest.mark.keras
+def test_02_simple_rnn_has_d_h_plus_h_h_plus_h_parameters() -> None:
+    """02 section 5 and Exercise 4: what keras.layers.SimpleRNN(H) reports on D features."""
+    for d, h in [(4, 6), (1, 1), (8, 32)]:
+        layer = keras.layers.SimpleRNN(h)
+        layer.build((None, None, d))
+        assert layer.count_params() == d * h + h * h + h
+
+
+# ---- notebook 03: backpropagation through time ----
+
+
+def _adam(grads: np.ndarray, lr: float, eps: float, *, keras_form: bool, b1: float = 0.9, b2: float = 0.999) -> np.ndarray:
+    """The parameter after Adam steps from 0 with the gradients ``grads`` (steps, k), in float64.
+
+    ``keras_form=False``: Kingma and Ba's Algorithm 1, m_hat / (sqrt(v_hat) + eps), as notebook 03 writes it.
+    ``keras_form=True``: the bias correction folded into the learning rate and eps added to sqrt(v)
+    before it ("epsilon hat"), which is m_hat / (sqrt(v_hat) + eps / sqrt(1 - b2**s)).
+    """
+    theta, m, v = (np.zeros(grads.shape[1]) for _ in range(3))
+    for s, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        if keras_form:
+            theta -= lr * np.sqrt(1 - b2**s) / (1 - b1**s) * m / (np.sqrt(v) + eps)
+        else:
+            theta -= lr * (m / (1 - b1**s)) / (np.sqrt(v / (1 - b2**s)) + eps)
+    return theta
+
+
+@pytest.mark.keras
+def test_03_keras_adam_uses_epsilon_1e_7_added_before_bias_correction() -> None:
+    """03 section 5.4: keras.optimizers.Adam defaults to eps = 1e-7 and adds it to sqrt(v) before the bias
+    correction ("epsilon hat"); for gradients far above eps that is the paper's update, for tiny ones not."""
+    opt = keras.optimizers.Adam(learning_rate=0.1)
+    assert opt.epsilon == 1e-7 and opt.beta_1 == 0.9 and opt.beta_2 == 0.999
+    assert '"epsilon hat"' in keras.optimizers.Adam.__doc__  # the name 03 quotes from the documentation
+    grads = np.tile(np.array([1.0, 1e-1, 1e-6]), (5, 1))  # 5 steps; one large, one small, one tiny gradient
+    var = keras.Variable(np.zeros(3, "float32"))
+    for g in grads:
+        opt.apply_gradients([(keras.ops.convert_to_tensor(g.astype("float32")), var)])
+    theta = _numpy(var)
+
+    keras_form = _adam(grads, 0.1, 1e-7, keras_form=True)
+    paper = _adam(grads, 0.1, 1e-7, keras_form=False)
+    ours = _adam(grads, 0.1, 1e-8, keras_form=False)  # notebook 03's adam_update, eps = 1e-8
+    np.testing.assert_allclose(theta, keras_form, rtol=1e-5)
+    np.testing.assert_allclose(theta[:2], paper[:2], rtol=1e-3)  # gradients >> eps: the same step
+    np.testing.assert_allclose(theta[:2], ours[:2], rtol=1e-3)
+    assert abs(theta[2]) < 0.5 * abs(paper[2])  # a gradient of 1e-6: Keras steps much less than the paper's form
+
+
+@pytest.mark.keras
+def test_03_keras_cross_entropy_is_the_mean_over_every_prediction() -> None:
+    """03 section 1: Keras' losses, like nr.softmax_cross_entropy, average over all N * T predictions."""
+    rng = np.random.default_rng(4)
+    logits = rng.standard_normal((N, T, 7)).astype("float32") * 3
+    targets = rng.integers(0, 7, size=(N, T))
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    mean, _ = nr.softmax_cross_entropy(logits.astype(np.float64), targets)
+    assert float(_numpy(loss(targets, logits))) == pytest.approx(mean, rel=1e-5)
+    per_prediction = -np.log(nr.softmax(logits.astype(np.float64))[np.arange(N)[:, None], np.arange(T), targets])
+    assert mean == pytest.approx(per_prediction.mean()) and mean != pytest.approx(per_prediction.sum())
+
+
+# ==== notebooks 06 and 07: Keras recurrent layers and custom cells ====
+#
+# Every sentence of 06 and 07 about what Keras, TensorFlow, JAX or PyTorch does is either shown by
+# a cell of that notebook or checked here; each test names the section that relies on it. A fact
+# that holds on one backend only says so and checks the behaviour of *each* backend. Facts that
+# hold only on a GPU (cuDNN) cannot run here: their test is skipped without a GPU, and where the
+# notebook relies on the installed source, a second test pins that source. Sizes stay tiny: under
+# JAX every new shape compiles, and these tests run on three backends.
+
+import importlib  # noqa: E402
+import inspect  # noqa: E402
+import pathlib  # noqa: E402
+import re  # noqa: E402
+
 from keras import ops  # noqa: E402
 
 from rnnkit import cells  # noqa: E402
 
-pytestmark = pytest.mark.keras  # tests/test_backends.py reruns these on every backend
 BACKEND = keras.backend.backend()
-N, T, D, H = 2, 5, 3, 4
 # Layers whose weights are used get a cheap random recurrent initializer: under JAX the
 # default orthogonal one compiles a QR decomposition for every new shape, which costs far
 # more than these tests. Random, not zeros, so that every state really depends on the past.
@@ -73,7 +274,7 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture
 def padded(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """x (N, T, D) and a right-padded mask: row 0 has 3 real steps, row 1 all 5."""
+    """x (N, T, D) and a right-padded mask: row 0 has 3 real steps, the others all 5."""
     x = rng.normal(size=(N, T, D)).astype("float32")
     mask = np.ones((N, T), dtype=bool)
     mask[0, 3:] = False
@@ -85,6 +286,7 @@ def padded(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
 def test_builtin_layers_are_the_rnn_wrapper_around_a_cell(kind: str) -> None:
     """07 §1: ``keras.layers.LSTM(H)`` is ``keras.layers.RNN`` looping a ``LSTMCell`` (same for the others). All backends."""
@@ -93,6 +295,7 @@ def test_builtin_layers_are_the_rnn_wrapper_around_a_cell(kind: str) -> None:
     assert type(layer.cell) is getattr(keras.layers, f"{kind}Cell")
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
 def test_default_initializers_and_float32(kind: str) -> None:
     """06 §2, 07 §2: Glorot-uniform W_x, orthogonal W_h, zero bias, float32 weights. All backends."""
@@ -103,6 +306,7 @@ def test_default_initializers_and_float32(kind: str) -> None:
     assert keras.config.floatx() == "float32"
 
 
+@pytest.mark.keras
 def test_lstm_forget_bias_starts_at_one_and_gru_bias_has_two_rows() -> None:
     """06 §2: LSTM ``unit_forget_bias=True`` by default; GRU ``reset_after=True`` gives a (2, 3H) bias. All backends."""
     lstm = layer_of("LSTM")
@@ -117,6 +321,7 @@ def test_lstm_forget_bias_starts_at_one_and_gru_bias_has_two_rows() -> None:
     assert tuple(old.cell.bias.shape) == (3 * H,)
 
 
+@pytest.mark.keras
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="the rule read here is the TensorFlow backend's")
 def test_cudnn_needs_default_arguments_and_gru_reset_after() -> None:
     """06 §2, 07 §8: cuDNN runs only tanh/sigmoid, ``use_bias=True``, ``unroll=False`` (and, for the GRU,
@@ -131,6 +336,7 @@ def test_cudnn_needs_default_arguments_and_gru_reset_after() -> None:
         assert not tf_rnn._do_lstm_arguments_support_cudnn(**{**args, **change}), change
 
 
+@pytest.mark.keras
 def test_lstm_skips_cudnn_with_recurrent_dropout_in_the_source() -> None:
     """07 §8, from the installed source: ``keras.layers.LSTM`` tries the backend's fused path (cuDNN on a GPU) only
     without ``recurrent_dropout``, and every backend's cuDNN check asks for the default activations, no
@@ -144,6 +350,7 @@ def test_lstm_skips_cudnn_with_recurrent_dropout_in_the_source() -> None:
             assert needle in source, (backend, needle)
 
 
+@pytest.mark.keras
 def test_embedding_starts_small_and_masks_id_zero() -> None:
     """06 §8: ``Embedding`` starts uniform in [-0.05, 0.05]; ``mask_zero=True`` marks id 0 as padding. All backends."""
     emb = keras.layers.Embedding(10, 4, mask_zero=True)
@@ -153,6 +360,7 @@ def test_embedding_starts_small_and_masks_id_zero() -> None:
     np.testing.assert_array_equal(np_(emb.compute_mask(ids)), ids != 0)
 
 
+@pytest.mark.keras
 def test_rnn_builds_its_cell_with_one_step_shape() -> None:
     """07 §1: ``keras.layers.RNN`` builds the cell with one step's shape ``(batch, features)``. All backends."""
     seen = []
@@ -170,6 +378,7 @@ def test_rnn_builds_its_cell_with_one_step_shape() -> None:
     assert seen == [(N, D)]
 
 
+@pytest.mark.keras
 def test_a_list_of_cells_is_a_stack() -> None:
     """07 §5: ``keras.layers.RNN([cell_1, cell_2])`` wraps them in ``StackedRNNCells``. All backends."""
     layer = keras.layers.RNN([cells.LSTMCell(4), cells.GRUCell(3)])
@@ -177,6 +386,7 @@ def test_a_list_of_cells_is_a_stack() -> None:
     assert [type(c).__name__ for c in layer.cell.cells] == ["LSTMCell", "GRUCell"]
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("merge_mode, width", [("concat", 2 * H), ("sum", H), ("mul", H), ("ave", H), (None, H)])
 def test_bidirectional_merge_modes(merge_mode: str | None, width: int, rng: np.random.Generator) -> None:
     """06 §7: ``concat`` (the default) gives 2H features, sum/mul/ave give H, ``None`` returns the two halves. All backends."""
@@ -191,6 +401,7 @@ def test_bidirectional_merge_modes(merge_mode: str | None, width: int, rng: np.r
     assert keras.layers.Bidirectional(keras.layers.SimpleRNN(H)).merge_mode == "concat"
 
 
+@pytest.mark.keras
 def test_the_loop_runs_in_the_backends_own_loop(rng: np.random.Generator) -> None:
     """07 §1: the RNN layer's loop is a ``tf.while_loop`` on TensorFlow, ``jax.lax.scan`` on JAX, a Python loop on PyTorch."""
     x = rng.normal(size=(N, T, D)).astype("float32")
@@ -225,6 +436,7 @@ def test_the_loop_runs_in_the_backends_own_loop(rng: np.random.Generator) -> Non
         pytest.skip(f"no expectation for backend {BACKEND}")
 
 
+@pytest.mark.keras
 def test_custom_lstm_cell_is_bit_identical_to_the_builtin_on_tensorflow_and_jax(rng: np.random.Generator) -> None:
     """07 §3 and §8: on a CPU, TensorFlow and JAX run the built-in LSTM as the generic loop over ``LSTMCell`` with the
     same fused arithmetic as ``rnnkit.cells.LSTMCell``, so the outputs agree to the last bit; PyTorch's own LSTM
@@ -249,6 +461,7 @@ def test_custom_lstm_cell_is_bit_identical_to_the_builtin_on_tensorflow_and_jax(
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
 def test_masked_outputs_repeat_the_last_real_one_on_the_step_by_step_loop(kind: str, padded) -> None:
     """06 §8: on the step-by-step loop a masked step keeps the state and repeats the last output. All backends.
@@ -266,6 +479,7 @@ def test_masked_outputs_repeat_the_last_real_one_on_the_step_by_step_loop(kind: 
         np.testing.assert_allclose(s[0], a[0], atol=1e-6)  # the final states skip the padding
 
 
+@pytest.mark.keras
 def test_zero_output_for_mask_gives_zeros(padded) -> None:
     """06 §8: ``zero_output_for_mask=True`` makes masked outputs 0; the final state is unchanged. All backends."""
     x, mask = padded
@@ -280,6 +494,7 @@ def test_zero_output_for_mask_gives_zeros(padded) -> None:
     np.testing.assert_allclose(h_z, h_r, atol=1e-6)
 
 
+@pytest.mark.keras
 def test_bidirectional_with_sequences_forces_zero_outputs_for_mask(padded) -> None:
     """06 §8: inside ``Bidirectional`` with ``return_sequences=True`` masked outputs are 0 in both halves. All backends.
 
@@ -303,6 +518,7 @@ def test_bidirectional_with_sequences_forces_zero_outputs_for_mask(padded) -> No
     assert not keras.layers.Bidirectional(keras.layers.GRU(H)).forward_layer.zero_output_for_mask
 
 
+@pytest.mark.keras
 @pytest.mark.skipif(not gpu_available() or BACKEND != "tensorflow", reason="needs TensorFlow with a GPU (cuDNN)")
 def test_cudnn_path_outputs_zeros_at_masked_steps(padded) -> None:  # pragma: no cover - GPU only
     """06 §8: on TensorFlow's cuDNN path (GPU, default arguments) masked outputs are 0; the final state is right."""
@@ -313,6 +529,7 @@ def test_cudnn_path_outputs_zeros_at_masked_steps(padded) -> None:  # pragma: no
     np.testing.assert_allclose(h[0], seq[0, 2], atol=1e-5)
 
 
+@pytest.mark.keras
 def test_tensorflow_cudnn_source_fills_zeros_at_masked_steps() -> None:
     """06 §8 relies on the installed source for the GPU case (no GPU here): TensorFlow's cuDNN LSTM and GRU
 
@@ -327,6 +544,7 @@ def test_tensorflow_cudnn_source_fills_zeros_at_masked_steps() -> None:
         assert re.search(r"if sequence_lengths is not None:\s+last_output = (h|state)\b", source)
 
 
+@pytest.mark.keras
 def test_tensorflow_cudnn_source_accepts_only_right_padded_masks() -> None:
     """06 §8, from the installed source (GPU only, not run here): on TensorFlow's cuDNN path a mask must be
     right-padded with no empty row; otherwise an assertion fails with a message that suggests ``use_cudnn=False``."""
@@ -357,6 +575,7 @@ def _which_path(monkeypatch, layer, x, mask=None) -> str:
     return used[0] if used else "backend"
 
 
+@pytest.mark.keras
 @pytest.mark.skipif(gpu_available(), reason="states which path runs on a CPU")
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 def test_which_loop_runs_on_a_cpu(kind: str, padded, monkeypatch) -> None:
@@ -374,6 +593,7 @@ def test_which_loop_runs_on_a_cpu(kind: str, padded, monkeypatch) -> None:
     assert _which_path(monkeypatch, layer_of(kind, use_cudnn=False), x) == "generic"
 
 
+@pytest.mark.keras
 @pytest.mark.skipif(BACKEND != "jax", reason="about JAX")
 def test_jax_has_a_cudnn_lstm_but_no_gru() -> None:
     """07 §8 (and the README): on JAX, Keras' LSTM can reach cuDNN through ``jax.experimental.rnn``; there is no GRU there."""
@@ -394,6 +614,7 @@ def _stateful_model(kind: str, **kwargs) -> tuple[keras.Model, keras.layers.Laye
     return model, layer
 
 
+@pytest.mark.keras
 def test_stateful_layers_carry_state_across_plain_calls(rng: np.random.Generator) -> None:
     """06 §5: calling a stateful layer twice continues from the first call's final state; ``reset_state`` zeros it.
     Models have no ``reset_states``. All backends."""
@@ -410,12 +631,14 @@ def test_stateful_layers_carry_state_across_plain_calls(rng: np.random.Generator
     assert not hasattr(model, "reset_states")
 
 
+@pytest.mark.keras
 def test_stateful_needs_a_fixed_batch_size() -> None:
     """06 §5: a stateful layer needs the batch size up front (``keras.Input(..., batch_size=N)``). All backends."""
     with pytest.raises(ValueError, match="batch size must be static"):
         keras.layers.GRU(H, stateful=True).build((None, T, D))
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 def test_stateful_training_differs_between_backends(kind: str, rng: np.random.Generator) -> None:
     """06 §5: ``train_on_batch`` (and ``fit``) with ``stateful=True``, per backend (Keras 3.15):
@@ -461,6 +684,7 @@ def test_stateful_training_differs_between_backends(kind: str, rng: np.random.Ge
         pytest.skip(f"no expectation for backend {BACKEND}")
 
 
+@pytest.mark.keras
 @pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
 def test_stateful_state_is_stored_after_fit_evaluate_predict_except_on_jax(method: str, rng: np.random.Generator) -> None:
     """06 §5: after ``fit``, ``evaluate`` or ``predict`` the layer's stored state is the last batch's on TensorFlow
@@ -485,6 +709,7 @@ def test_stateful_state_is_stored_after_fit_evaluate_predict_except_on_jax(metho
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.keras
 def test_registered_name_and_unregistered_cells_need_custom_objects(tmp_path, rng: np.random.Generator) -> None:
     """07 §7: registration records ``rnnkit>LayerNormLSTMCell``; an unregistered cell loads only with
     ``custom_objects``. All backends."""
@@ -515,6 +740,7 @@ def test_registered_name_and_unregistered_cells_need_custom_objects(tmp_path, rn
     np.testing.assert_array_equal(np_(loaded(x)), np_(model(x)))
 
 
+@pytest.mark.keras
 def test_random_ops_inside_a_cell_break_jax_fit(rng: np.random.Generator) -> None:
     """07, going further: a random op inside a cell's ``call`` fails in ``fit`` on JAX (a leaked tracer);
     TensorFlow and PyTorch run it."""
