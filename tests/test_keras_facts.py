@@ -225,7 +225,7 @@ def test_03_keras_cross_entropy_is_the_mean_over_every_prediction() -> None:
 # notebook relies on the installed source, a second test pins that source. Sizes stay tiny: under
 # JAX every new shape compiles, and these tests run on three backends.
 
-import importlib  # noqa: E402
+import importlib.util  # noqa: E402
 import inspect  # noqa: E402
 import pathlib  # noqa: E402
 import re  # noqa: E402
@@ -358,6 +358,18 @@ def test_embedding_starts_small_and_masks_id_zero() -> None:
     assert type(init).__name__ == "RandomUniform" and (init.minval, init.maxval) == (-0.05, 0.05)
     ids = np.array([[5, 8, 0, 0], [3, 1, 2, 7]])
     np.testing.assert_array_equal(np_(emb.compute_mask(ids)), ids != 0)
+
+
+@pytest.mark.keras
+def test_global_average_pooling_reads_the_mask() -> None:
+    """06 §9: ``GlobalAveragePooling1D`` after an ``Embedding(mask_zero=True)`` averages the real tokens only. All backends."""
+    ids = np.array([[5, 8, 2, 0, 0], [3, 1, 2, 7, 4]])
+    inputs = keras.Input((None,), dtype="int32")
+    emb = keras.layers.Embedding(10, 4, mask_zero=True)
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling1D()(emb(inputs)))
+    table = np_(emb.embeddings)
+    want = np.stack([table[row[row != 0]].mean(axis=0) for row in ids])
+    np.testing.assert_allclose(np_(model(ids)), want, atol=1e-6)
 
 
 @pytest.mark.keras
@@ -769,3 +781,17 @@ def test_random_ops_inside_a_cell_break_jax_fit(rng: np.random.Generator) -> Non
             model.fit(x, y, epochs=1, verbose=0)
     else:
         model.fit(x, y, epochs=1, verbose=0)
+
+
+@pytest.mark.keras
+def test_torch_lstm_loop_multiplies_every_step_input_before_the_loop() -> None:
+    """07 §8: on a CPU, PyTorch's own LSTM loop (Keras' ``_fallback_lstm``) multiplies all steps' inputs by W_x in
+    one product before the loop, and only h_{t-1} W_h inside it. Read from the installed source (any backend)."""
+    spec = importlib.util.find_spec("keras.src.backend.torch.rnn")
+    source = pathlib.Path(spec.origin).read_text()
+    body = source[source.index("def _fallback_lstm("):]
+    body = body[: body.index("\ndef ", 1)]
+    product = body.index("x_proj = torch.matmul(inputs, kernel)")
+    loop = body.index("for t in range(time_steps):")
+    assert product < loop
+    assert "z = x_proj[t] + torch.matmul(h, recurrent_kernel)" in body[loop:]
