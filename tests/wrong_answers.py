@@ -95,6 +95,23 @@ def _pad_float(seqs, maxlen=None, padding="post", truncating="post", value=0):
     return pad_batch(seqs, maxlen, padding, truncating, value).astype(float)
 
 
+def _pad_minus_zero(seqs, maxlen=None, padding="post", truncating="post", value=0):  # out[n, -len(s):] = s
+    if maxlen is None:
+        maxlen = max(len(s) for s in seqs)
+    out = np.full((len(seqs), maxlen), value, dtype=int)
+    for n, s in enumerate(seqs):
+        s = list(s)[:maxlen] if truncating == "post" else list(s)[max(len(s) - maxlen, 0):]
+        if padding == "post":
+            out[n, :len(s)] = s
+        else:
+            out[n, -len(s):] = s  # -0: the whole row, and [] does not fit in it
+    return out
+
+
+def _pad_no_return(seqs, maxlen=None, padding="post", truncating="post", value=0):
+    pad_batch(seqs, maxlen, padding, truncating, value)  # computed, never returned
+
+
 # ---------------------------------------------------------------- 02 ----------
 
 
@@ -102,8 +119,9 @@ def rnn_step(x_t, h_prev, Wx, Wh, b):
     return np.tanh(x_t @ Wx + h_prev @ Wh + b)
 
 
-def rnn_forward(x, h0, Wx, Wh, b, *, carry=True, late=False, bias_twice=False):
-    xw = x @ Wx + b
+def rnn_forward(x, h0, Wx, Wh, b, *, carry=True, late=False, bias_twice=False, bias=True, transpose=False):
+    xw = x @ Wx + (b if bias else 0)
+    Wh = Wh.T if transpose else Wh
     h, prev = np.zeros(xw.shape), h0
     for t in range(x.shape[1]):
         if late:
@@ -115,11 +133,12 @@ def rnn_forward(x, h0, Wx, Wh, b, *, carry=True, late=False, bias_twice=False):
     return h
 
 
-def birnn_forward(x, fwd, bwd, *, realign=True, order="fb", reverse=True, same=False, axis=-1):
+def birnn_forward(x, fwd, bwd, *, realign=True, order="fb", reverse=True, same=False, axis=-1, features=False):
     N, H = x.shape[0], fwd[1].shape[0]
     zeros = np.zeros((N, H))
     hf = rnn_forward(x, zeros, *fwd)
-    xb = x[:, ::-1] if reverse else x
+    xb = x[:, :, ::-1] if features else x[:, ::-1] if reverse else x
+    realign = realign and not features
     hb = rnn_forward(xb, zeros, *(fwd if same else bwd))
     if realign and reverse:
         hb = hb[:, ::-1]
@@ -211,13 +230,25 @@ def random_orthogonal(rng, H):
 # ---------------------------------------------------------------- 05 ----------
 
 
-def lstm_step(x_t, h_prev, c_prev, Wx, Wh, b, order="ifco", tanh_c=True, use_i=True, gate=sigmoid):
+def lstm_step(x_t, h_prev, c_prev, Wx, Wh, b, order="ifco", tanh_c=True, use_i=True, gate=sigmoid, candidate=np.tanh,
+              swap_update=False):
     H = h_prev.shape[1]
     z = x_t @ Wx + h_prev @ Wh + b
     blocks = {k: z[:, j * H:(j + 1) * H] for j, k in enumerate(order)}
-    i, f, o, g = gate(blocks["i"]), gate(blocks["f"]), gate(blocks["o"]), np.tanh(blocks["c"])
+    i, f, o, g = gate(blocks["i"]), gate(blocks["f"]), gate(blocks["o"]), candidate(blocks["c"])
+    if swap_update:  # the slicing is right, the update equation pairs the gates wrongly
+        i, f = f, i
     c = f * c_prev + (i * g if use_i else g)
     return o * (np.tanh(c) if tanh_c else c), c
+
+
+def lstm_stack(D, H, L, blocks=4, biases=1, recurrent=True, stacked=True):
+    """Parameters of L stacked LSTM(H) layers on D features, or of a learner's slip."""
+    total, inputs = 0, D
+    for _ in range(L):
+        total += blocks * (inputs * H + (H * H if recurrent else 0) + biases * H)
+        inputs = H if stacked else D
+    return total
 
 
 def gru_step(x_t, h_prev, Wx, Wh, b, flip=False, reset_before=False, order="zrh"):
@@ -463,11 +494,12 @@ def lstm_cache_floats(N, T, D, H):
 RIGHT: dict[str, Callable[..., Any] | dict[str, str]] = {
     "one_hot": one_hot, "embedding_lookup": embedding_lookup, "task_shapes": ANSWERS, "pad_batch": pad_batch,
     "rnn_step": rnn_step, "rnn_forward": rnn_forward, "birnn_forward": birnn_forward,
-    "rnn_param_count": lambda D, H: D * H + H * H + H,
+    "rnn_param_count": lambda D, H, bi=False: (D * H + H * H + H) * (2 if bi else 1),
     "softmax_cross_entropy": softmax_cross_entropy, "rnn_backward": rnn_backward_double_sum, "sample_next": sample_next,
     "spectral_radius": spectral_radius, "clip_by_global_norm": clip_by_global_norm, "random_orthogonal": random_orthogonal,
     "lstm_step": lstm_step, "gru_step": gru_step,
-    "lstm_param_count": lambda D, H: 4 * (D * H + H * H + H), "gru_param_count": lambda D, H: 3 * (D * H + H * H + 2 * H),
+    "lstm_param_count": lambda D, H, L=1: lstm_stack(D, H, L),
+    "gru_param_count": lambda D, H, after=True: 3 * (D * H + H * H + (2 if after else 1) * H),
     "pad_and_mask": pad_and_mask, "masked_mean": masked_mean, "confusion_matrix": confusion_matrix,
     "repeat_vector": lambda v, T: np.repeat(v[:, None, :], T, axis=1), "token_accuracy": token_accuracy,
     "korean_caption": korean_caption,
@@ -507,6 +539,8 @@ WRONG: dict[str, list[Wrong]] = {
         ("maxlen=None as the shortest", _pad_min_length, "maxlen=None"),
         ("extends the input lists", _pad_in_place, "changed the lists"),
         ("float array", _pad_float, "dtype float"),
+        ("out[n, -len(s):] breaks on an empty sequence", _pad_minus_zero, r"(?s)empty sequence.*raised ValueError.*-0"),
+        ("no return", _pad_no_return, "returned None.*a missing `return`"),
     ],
     # 02
     "rnn_step": [
@@ -523,6 +557,9 @@ WRONG: dict[str, list[Wrong]] = {
         ("state not carried", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, carry=False), "not carried"),
         ("b added twice", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, bias_twice=True), "added twice"),
         ("last state only", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b)[:, -1], "only the last state"),
+        ("forgot b", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, bias=False), "without the bias b"),
+        ("Wh transposed", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, transpose=True), "Wh transposed"),
+        ("no return", lambda x, h0, Wx, Wh, b: print(end=""), "returned None.*a missing `return`"),
     ],
     "birnn_forward": [
         ("backward half not re-aligned", lambda x, f, b: birnn_forward(x, f, b, realign=False), "reversed time order"),
@@ -530,12 +567,18 @@ WRONG: dict[str, list[Wrong]] = {
         ("never reversed", lambda x, f, b: birnn_forward(x, f, b, reverse=False), "never reads the sequence backwards"),
         ("forward weights twice", lambda x, f, b: birnn_forward(x, f, b, same=True), "uses the forward weights"),
         ("joined along time", lambda x, f, b: birnn_forward(x, f, b, axis=1), "joined along time"),
+        ("features reversed, not time", lambda x, f, b: birnn_forward(x, f, b, features=True), "reverses the features"),
     ],
     "rnn_param_count": [
-        ("forgot b", lambda D, H: D * H + H * H, "bias"),
-        ("two biases", lambda D, H: D * H + H * H + 2 * H, "ONE bias"),
-        ("Wh as D x D", lambda D, H: D * H + D * D + H, "H x H"),
-        ("a float", lambda D, H: (D * H + H * H + H) / 1, "float"),
+        ("forgot b", lambda D, H, bi=False: (D * H + H * H) * (1 + bi), "bias"),
+        ("two biases", lambda D, H, bi=False: (D * H + H * H + 2 * H) * (1 + bi), "ONE bias"),
+        ("Wh as D x D", lambda D, H, bi=False: (D * H + D * D + H) * (1 + bi), "H x H"),
+        ("a float", lambda D, H, bi=False: (D * H + H * H + H) * (1 + bi) / 1, "float"),
+        ("Bidirectional counted once", lambda D, H, bi=False: D * H + H * H + H, "that is one RNN"),
+        ("backward RNN reads the forward states", lambda D, H, bi=False: D * H + H * H + H + bi * (2 * H * H + H),
+         "reads the input x"),
+        ("always two RNNs", lambda D, H, bi=False: 2 * (D * H + H * H + H), "count it once"),
+        ("no return", lambda D, H, bi=False: None, "returned None.*a missing `return`"),
     ],
     # 03
     "softmax_cross_entropy": [
@@ -590,6 +633,7 @@ WRONG: dict[str, list[Wrong]] = {
          "not perpendicular"),
         ("global np.random", lambda rng, H: np.linalg.qr(np.random.standard_normal((H, H)))[0], "same seed gave different"),
         ("a vector", lambda rng, H: rng.standard_normal(H), "shape"),
+        ("float32", lambda rng, H: random_orthogonal(rng, H).astype(np.float32), "dtype float32.*float32 precision"),
     ],
     # 05
     "lstm_step": [
@@ -598,6 +642,9 @@ WRONG: dict[str, list[Wrong]] = {
         ("no input gate", lambda *a: lstm_step(*a, use_i=False), "without the input gate"),
         ("returns (c, h)", lambda *a: lstm_step(*a)[::-1], "swapped"),
         ("tanh gates", lambda *a: lstm_step(*a, gate=np.tanh), "gates use tanh"),
+        ("i and f swapped in the update", lambda *a: lstm_step(*a, swap_update=True), r"i \* c_prev \+ f \* g"),
+        ("gates sliced f, i, c, o", lambda *a: lstm_step(*a, order="fico"), "sliced the wrong way round"),
+        ("sigmoid candidate", lambda *a: lstm_step(*a, candidate=sigmoid), "candidate uses a sigmoid"),
     ],
     "gru_step": [
         ("mix flipped", lambda *a: gru_step(*a, flip=True), "other way round"),
@@ -605,18 +652,24 @@ WRONG: dict[str, list[Wrong]] = {
         ("z and r swapped", lambda *a: gru_step(*a, order="rzh"), "swapped"),
         ("both biases on the input", _gru_one_bias, "outside the reset gate|both bias rows"),
         ("no bias", lambda x, h, Wx, Wh, b: gru_step(x, h, Wx, Wh, np.zeros_like(b)), "h_t is wrong"),
+        ("bias rows swapped", lambda x, h, Wx, Wh, b: gru_step(x, h, Wx, Wh, b[::-1]), "bias rows are swapped"),
     ],
     "lstm_param_count": [
-        ("one block", lambda D, H: D * H + H * H + H, "one block"),
-        ("three blocks", lambda D, H: 3 * (D * H + H * H + H), "FOUR blocks"),
-        ("no recurrent matrix", lambda D, H: 4 * (D * H + H), "recurrent matrix"),
-        ("no bias", lambda D, H: 4 * (D * H + H * H), "bias"),
+        ("one block", lambda D, H, L=1: lstm_stack(D, H, L, blocks=1), "one block"),
+        ("three blocks", lambda D, H, L=1: lstm_stack(D, H, L, blocks=3), "FOUR blocks"),
+        ("no recurrent matrix", lambda D, H, L=1: lstm_stack(D, H, L, recurrent=False), "recurrent matrix"),
+        ("no bias", lambda D, H, L=1: lstm_stack(D, H, L, biases=0), "bias"),
+        ("PyTorch's two biases", lambda D, H, L=1: lstm_stack(D, H, L, biases=2), "PyTorch's count"),
+        ("every layer reads D", lambda D, H, L=1: lstm_stack(D, H, L, stacked=False), "read the H numbers"),
+        ("one layer only", lambda D, H, L=1: lstm_stack(D, H, 1), "that is one layer; the stack has"),
+        ("no return", lambda D, H, L=1: None, "returned None.*a missing `return`"),
     ],
     "gru_param_count": [
-        ("one bias per block", lambda D, H: 3 * (D * H + H * H + H), "TWO bias"),
-        ("four blocks", lambda D, H: 4 * (D * H + H * H + 2 * H), "three blocks"),
-        ("no recurrent matrix", lambda D, H: 3 * (D * H + 2 * H), "recurrent matrix"),
-        ("one block", lambda D, H: D * H + H * H + 2 * H, "one block"),
+        ("one bias per block, always", lambda D, H, after=True: 3 * (D * H + H * H + H), "TWO bias"),
+        ("two biases, always", lambda D, H, after=True: 3 * (D * H + H * H + 2 * H), r"reset_after=False a block has ONE"),
+        ("four blocks", lambda D, H, after=True: 4 * (D * H + H * H + (1 + after) * H), "three blocks"),
+        ("no recurrent matrix", lambda D, H, after=True: 3 * (D * H + (1 + after) * H), "recurrent matrix"),
+        ("one block", lambda D, H, after=True: D * H + H * H + (1 + after) * H, "one block"),
     ],
     # 08
     "pad_and_mask": [
@@ -770,16 +823,17 @@ def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
     from rnnkit import data, seq2seq, text
     from rnnkit import numpy_rnn as nr
 
-    lstm_table = {(D, H): 4 * (D * H + H * H + H) for D, H in [(3, 4), (1, 1), (100, 32), (64, 256)]}  # remembered
+    lstm_table = {(D, H, L): lstm_stack(D, H, L) for D, H, L in [(3, 4, 1), (3, 4, 2), (1, 1, 3), (100, 32, 1), (64, 256, 2)]}
+    rnn_table = {(D, H, bi): (D * H + H * H + H) * (1 + bi)
+                 for D, H, bi in [(3, 4, False), (3, 4, True), (1, 1, True), (100, 32, False), (64, 256, True)]}
     return {
         "rnn_step": [("calls nr.rnn_step", lambda *a: nr.rnn_step(*a))],
         "rnn_forward": [("calls nr.rnn_forward", lambda *a: nr.rnn_forward(*a)[0])],
-        "rnn_param_count": [("a table of the visible sizes",
-                             lambda D, H: {(3, 4): 32, (1, 1): 3, (100, 32): 4256, (64, 256): 82176}[(D, H)])],
+        "rnn_param_count": [("a table of the visible sizes", lambda D, H, bi: rnn_table[(D, H, bi)])],
         "clip_by_global_norm": [("calls nr.clip_by_global_norm", lambda g, m: nr.clip_by_global_norm(g, m))],
         "lstm_step": [("calls nr.lstm_step", lambda *a: nr.lstm_step(*a))],
         "gru_step": [("calls nr.gru_step", lambda *a: nr.gru_step(*a))],
-        "lstm_param_count": [("a table of the visible sizes", lambda D, H: lstm_table[(D, H)])],
+        "lstm_param_count": [("a table of the visible sizes", lambda D, H, L: lstm_table[(D, H, L)])],
         "rnn_backward": [("calls nr.rnn_backward", lambda dh, c: nr.rnn_backward(dh, c))],
         "pad_and_mask": [("calls rnnkit.data", lambda s, m: (data.pad_sequences(s, maxlen=m),
                                                               data.padding_mask(data.pad_sequences(s, maxlen=m))))],
