@@ -171,7 +171,17 @@ def _model(config: RunConfig, vocab_size: int) -> Any:
 
 
 def _peak_memory_mb() -> float:
-    """This process's peak resident memory (all simulated CPU devices together), in MiB."""
+    """This process's peak resident host memory (all simulated CPU devices together), in MiB.
+
+    Linux's ``VmHWM``: ``ru_maxrss`` of a child process starts at its parent's peak. Device
+    (GPU) memory is not included.
+    """
+    try:
+        for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -192,6 +202,8 @@ def _train_jax(config: RunConfig) -> dict:
     ids, vocab_size = _lm_data(config)
     chunks = _chunks(config, ids)
     all_devices = keras.distribution.list_devices()  # GPUs if there are any, else the (forced) CPU devices
+    if len(all_devices) < config.devices:  # fewer GPUs than asked for: simulate on the CPU instead
+        all_devices = keras.distribution.list_devices("cpu")
     if len(all_devices) < config.devices:
         raise RuntimeError(f"JAX sees {len(all_devices)} device(s), the run needs {config.devices}: "
                            "set XLA_FLAGS=--xla_force_host_platform_device_count=N before JAX is imported")
