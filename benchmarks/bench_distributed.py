@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import re
 import sys
 
@@ -39,19 +38,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rnnkit import distributed  # noqa: E402
-
-
-def machine_name() -> str:
-    """The CPU model and core count (and GPUs, if torch sees any), for the result file and the table."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores"
 
 
 def slug(text: str) -> str:
@@ -67,7 +53,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=128)
     parser.add_argument("--steps", type=int, default=12)
     args = parser.parse_args()
-    machine = machine_name()
+    machine = distributed.machine_name()
     rows = []
     for engine in args.engines:
         for n in args.devices:

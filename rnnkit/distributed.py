@@ -57,6 +57,7 @@ __all__ = [
     "scaled_learning_rate",
     "engine_env",
     "run_engine",
+    "machine_name",
 ]
 
 #: engine name -> (Keras backend, what the framework calls its engine)
@@ -466,6 +467,21 @@ def run_engine(engine: str, config: RunConfig | None = None, *, timeout: float =
             for field in ("weights", "states", "state_shards"):
                 run[field] = [np.asarray(a, dtype="float32") for a in run[field]]
     return report
+
+
+def machine_name() -> str:
+    """The CPU model and core count, to name the machine a measurement comes from."""
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores"
 
 
 def _main(argv: Sequence[str] | None = None) -> None:

@@ -54,6 +54,12 @@ def test_config_and_env_are_validated() -> None:
     assert dist.engine_env("torch", 2, base={})["KERAS_BACKEND"] == "torch"
 
 
+def test_machine_name_counts_the_cores() -> None:
+    import os
+
+    assert dist.machine_name().endswith(f", {os.cpu_count()} cores")
+
+
 def _max_diff(a: list[np.ndarray], b: list[np.ndarray]) -> float:
     assert [x.shape for x in a] == [y.shape for y in b]
     return max(float(np.max(np.abs(x - y))) for x, y in zip(a, b))
