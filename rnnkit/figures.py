@@ -45,6 +45,7 @@ __all__ = [
     "bptt_paths",
     "padded_batch",
     "lstm_cell",
+    "data_parallel",
 ]
 
 
@@ -619,4 +620,33 @@ def lstm_cell() -> Figure:
     ax.text(9.45, 2.4, "$h_t$", fontsize=13)
     ax.set_title("One LSTM step: the belt is only multiplied by $f_t$ and added to", fontsize=12)
     fig.tight_layout()
+    return fig
+
+
+def data_parallel(num_devices: int = 4, global_batch: int = 8) -> Figure:
+    """Notebook 16: the global batch split by rows over replicas, the gradients all-reduced, one update everywhere."""
+    n = _check_size("num_devices", num_devices, 1, 8)
+    B = _check_size("global_batch", global_batch, n, 64)
+    if B % n:
+        raise ValueError(f"global_batch={B} must split evenly over num_devices={n}")
+    b = B // n
+    fig, ax = _new_axes((1.9 * n + 1.5, 4.6))
+    xs = [1.6 + 1.9 * r for r in range(n)]
+    _box(ax, (xs[0] + xs[-1]) / 2, 5.0, f"global batch: {B} rows (and their carried states)", "in", w=1.9 * n, fontsize=10)
+    for r, x in enumerate(xs):
+        rows = f"rows {r * b}-{(r + 1) * b - 1}" if b > 1 else f"row {r}"
+        _arrow(ax, x, 4.69, x, 4.0)
+        _box(ax, x, 3.7, rows, "in", w=1.5, fontsize=9)
+        _arrow(ax, x, 3.39, x, 2.9)
+        _box(ax, x, 2.6, f"replica {r}\nforward, backward", "cell", w=1.7, fontsize=8)
+        _arrow(ax, x, 2.29, x, 1.75, color=RED)
+        ax.text(x + 0.1, 2.0, f"$g_{r}$", color=RED, fontsize=10, va="center")
+    ax.add_patch(Rectangle((xs[0] - 0.8, 1.15), xs[-1] - xs[0] + 1.6, 0.6, fc="#f4cccc", ec=RED, lw=1.0))
+    ax.text((xs[0] + xs[-1]) / 2, 1.45, r"all-reduce: $g = \frac{1}{N}\sum_r g_r$ (the gradient of the whole batch)",
+            ha="center", va="center", fontsize=9.5)
+    for x in xs:
+        _arrow(ax, x, 1.15, x, 0.65, color=RED)
+    _box(ax, (xs[0] + xs[-1]) / 2, 0.35, "the same update on every replica: identical weights", "dense", w=1.9 * n, fontsize=9.5)
+    _finish(ax, (0.0, xs[-1] + 1.0), (-0.1, 5.5))
+    ax.set_title(f"Data parallelism over N = {n} devices, global batch B = {B}")
     return fig

@@ -855,3 +855,64 @@ def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
 
 
 GAMED = _gamed()
+
+
+# ---------------------------------------------------------------- 16 ----------
+# Appended for notebook 16 (data parallelism): the same three tables, extended.
+
+
+def per_replica_batch(B, n):
+    if B % n:
+        raise ValueError(f"{B} rows do not split evenly over {n} replicas")
+    return B // n
+
+
+def replica_rows(state, n, r):
+    b = state.shape[0] // n
+    return state[r * b:(r + 1) * b]
+
+
+def _per_replica_no_check(B, n):
+    return B // n
+
+
+RIGHT.update({
+    "per_replica_batch": per_replica_batch, "replica_rows": replica_rows,
+    "scaled_learning_rate": lambda lr, b0, B: lr * B / b0,
+})
+
+WRONG.update({
+    "per_replica_batch": [
+        ("times, not divided", lambda B, n: B * n, "global batch times the devices"),
+        ("float division", lambda B, n: B / n, "expected an int"),
+        ("no error on an uneven split", _per_replica_no_check, "do not split evenly"),
+        ("rounds up", lambda B, n: -(-B // n), "do not split evenly"),
+        ("the number of replicas", lambda B, n: n if B % n == 0 else per_replica_batch(B, n), "expected"),
+    ],
+    "replica_rows": [
+        ("strided rows", lambda s, n, r: s[r::n], "-th row"),
+        ("one row too many", lambda s, n, r: s[r * (len(s) // n):(r + 1) * (len(s) // n) + 1], "one row too many"),
+        ("splits the units", lambda s, n, r: s[:, r * (s.shape[1] // n):(r + 1) * (s.shape[1] // n)], "units axis|shape"),
+        ("the whole batch", lambda s, n, r: s, "shape"),
+        ("counts replicas from 1", lambda s, n, r: replica_rows(s, n, (r + 1) % n), "replica"),
+    ],
+    "scaled_learning_rate": [
+        ("upside down", lambda lr, b0, B: lr * b0 / B, "upside down"),
+        ("square-root rule", lambda lr, b0, B: lr * np.sqrt(B / b0), "square-root"),
+        ("unchanged", lambda lr, b0, B: lr, "did not change"),
+        ("adds the ratio", lambda lr, b0, B: lr + B / b0, "expected"),
+    ],
+})
+
+
+def _gamed_16() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
+    from rnnkit import distributed
+
+    return {
+        "per_replica_batch": [("calls rnnkit.distributed", lambda B, n: distributed.per_replica_batch(B, n))],
+        "replica_rows": [("calls rnnkit.distributed.shard_rows", lambda s, n, r: distributed.shard_rows(s, n)[r])],
+        "scaled_learning_rate": [("calls rnnkit.distributed", lambda lr, b0, B: distributed.scaled_learning_rate(lr, b0, B))],
+    }
+
+
+GAMED.update(_gamed_16())
