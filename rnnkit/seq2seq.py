@@ -471,7 +471,7 @@ def token_accuracy(predictions: Sequence[Sequence[Any]], targets: Sequence[Seque
 
 __all__ += ["MAX_DIGITS", "numbers_with_digits", "sample_numbers", "number_pairs"]
 
-#: The longest numbers ``sample_numbers`` draws: 12 digits, up to 999,999,999,999 (149 characters spelled out).
+#: The longest numbers ``sample_numbers`` draws: 12 digits, up to 999,999,999,999 (at most 155 characters spelled out, e.g. 777,777,777,777).
 MAX_DIGITS = 12
 
 

@@ -275,3 +275,26 @@ def test_keras_attention_causal_mask_equals_causal_mask() -> None:
     context, weights = att.dot_product_attention(x, x, x, att.causal_mask(TK), scale=1.0)
     np.testing.assert_allclose(_np(w), weights, atol=1e-5)
     np.testing.assert_allclose(_np(out), context, atol=1e-5)
+
+
+def test_attention_map_draws_one_column_per_output_character() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnnkit import figures
+
+    w = np.random.default_rng(0).random((6, 3))
+    fig, ax = plt.subplots()
+    image = figures.attention_map(ax, w, list("123"), list("on e"))
+    assert image.get_array().shape == (3, 4)  # inputs down, the 4 written characters across (rows after them dropped)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["o", "n", "␣", "e"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3"]
+    with pytest.raises(ValueError, match="one token per column"):
+        figures.attention_map(ax, w, list("12"), list("one"))
+    with pytest.raises(ValueError, match="between 1 and 6"):
+        figures.attention_map(ax, w, list("123"), list("seventy"))
+    with pytest.raises(ValueError, match="T_out, T_in"):
+        figures.attention_map(ax, w[0], list("123"), list("o"))
+    plt.close(fig)
