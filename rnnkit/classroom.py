@@ -105,7 +105,8 @@ NOTEBOOKS_DIR = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
 #: Where ``student`` records what was released, in each student notebook's metadata.
 RELEASE_KEY = "rnnkit_release"
 #: The rnnkit modules whose code decides a grade (the checks and their shared machinery).
-CHECK_MODULES = ("checks.py", "checks_keras.py", "checks_data.py", "checks_seq2seq.py", "checks_text.py", "_validate.py")
+CHECK_MODULES = ("checks.py", "checks_keras.py", "checks_data.py", "checks_seq2seq.py", "checks_text.py",
+                 "checks_attention.py", "checks_distributed.py", "_validate.py")
 INSTALL_HINT = "pip install nbgrader==0.9.6 (it is in requirements.txt)"
 
 

@@ -650,3 +650,39 @@ def data_parallel(num_devices: int = 4, global_batch: int = 8) -> Figure:
     _finish(ax, (0.0, xs[-1] + 1.0), (-0.1, 5.5))
     ax.set_title(f"Data parallelism over N = {n} devices, global batch B = {B}")
     return fig
+
+
+# --------------------------------------------------------------------------
+# Notebook 15: where a decoder looked
+# --------------------------------------------------------------------------
+
+__all__ += ["attention_map"]
+
+
+def attention_map(ax: Axes, weights: Any, inputs: Sequence[str], outputs: Sequence[str], *, cmap: str = "Blues") -> Any:
+    """Draw attention weights as a heat map: output steps along x, input positions along y.
+
+    Args:
+        ax: a matplotlib ``Axes``.
+        weights: (T_out, T_in) one row of attention weights per output step (values in [0, 1]).
+        inputs: the T_in input tokens (e.g. the digits of a number), the y tick labels.
+        outputs: the output tokens, at most T_out of them (e.g. the characters written), the x tick
+            labels; a space is drawn as "␣" so word boundaries stay visible. Rows after them are not drawn.
+
+    Returns:
+        The image (``AxesImage``), for a colour bar: ``fig.colorbar(image, ax=ax)``.
+    """
+    w = _as_array("weights", weights, 2, "(T_out, T_in), one row per output step")
+    inputs, outputs = list(inputs), list(outputs)
+    if len(inputs) != w.shape[1]:
+        raise ValueError(f"inputs must have one token per column of weights ({w.shape[1]}); received {len(inputs)}")
+    if not 1 <= len(outputs) <= w.shape[0]:
+        raise ValueError(f"outputs must have between 1 and {w.shape[0]} tokens, one per row of weights; received {len(outputs)}")
+    image = ax.imshow(w[: len(outputs)].T, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(len(inputs)), inputs)
+    ax.set_xticks(range(len(outputs)), ["␣" if c == " " else c for c in outputs], fontsize=7)
+    ax.tick_params(axis="x", length=0)
+    ax.grid(False)
+    ax.set_xlabel("output character (written left to right)")
+    ax.set_ylabel("input digit")
+    return image

@@ -101,7 +101,8 @@ def test_hint_prints_the_second_hint(capsys):
 def test_every_check_of_every_module_has_a_second_hint():
     import importlib
 
-    for module_name in ("rnnkit.checks", "rnnkit.checks_data", "rnnkit.checks_seq2seq", "rnnkit.checks_text"):
+    for module_name in ("rnnkit.checks", "rnnkit.checks_data", "rnnkit.checks_seq2seq", "rnnkit.checks_text",
+                        "rnnkit.checks_attention", "rnnkit.checks_distributed"):
         module = importlib.import_module(module_name)
         assert module.hint is checks.hint and module.hidden_test is checks.hidden_test
         for name in module.CHECKS:
@@ -183,7 +184,8 @@ def test_a_result_of_none_is_named_as_a_missing_return_in_every_check_module():
         np.zeros(1)  # computes something, returns nothing
 
     failed = 0
-    for module_name in ("rnnkit.checks", "rnnkit.checks_data", "rnnkit.checks_seq2seq", "rnnkit.checks_text"):
+    for module_name in ("rnnkit.checks", "rnnkit.checks_data", "rnnkit.checks_seq2seq", "rnnkit.checks_text",
+                        "rnnkit.checks_attention", "rnnkit.checks_distributed"):
         module = importlib.import_module(module_name)
         for name in module.CHECKS:
             if name in checks._NONE_IS_AN_ANSWER or name == "task_shapes":  # task_shapes also takes a dict

@@ -991,3 +991,40 @@ def test_torch_lstm_loop_multiplies_every_step_input_before_the_loop() -> None:
     loop = body.index("for t in range(time_steps):")
     assert product < loop
     assert "z = x_proj[t] + torch.matmul(h, recurrent_kernel)" in body[loop:]
+
+
+# ---- notebook 15: attention ----
+
+
+@pytest.mark.keras
+def test_15_attention_takes_query_value_key_and_does_not_scale_by_default() -> None:
+    """15 section 2: keras.layers.Attention's inputs are [query, value, key]; its scores are q . k times 1."""
+    r = np.random.default_rng(15)
+    q, k, v = (r.standard_normal(s).astype("float32") for s in ((2, 3, 4), (2, 5, 4), (2, 5, 6)))
+    layer = keras.layers.Attention()
+    assert layer.use_scale is False and layer.score_mode == "dot"
+    out, w = layer([q, v, k], return_attention_scores=True)
+    scores = q @ k.transpose(0, 2, 1)  # scale 1, not 1/sqrt(4)
+    e = np.exp(scores - scores.max(-1, keepdims=True))
+    want = e / e.sum(-1, keepdims=True)
+    np.testing.assert_allclose(_numpy(w), want, atol=1e-5)
+    np.testing.assert_allclose(_numpy(out), want @ v, atol=1e-5)  # the mix is of the values (second input)
+    _, w_swapped = layer([q, k, v[..., :4]], return_attention_scores=True)  # swapping value and key changes the weights
+    assert np.abs(_numpy(w_swapped) - want).max() > 0.01
+    _, w_two = layer([q, k], return_attention_scores=True)  # [query, value] alone: the key is the value
+    np.testing.assert_allclose(_numpy(w_two), want, atol=1e-5)
+
+
+@pytest.mark.keras
+def test_15_additive_attention_has_no_projections_and_learns_its_scale_by_default() -> None:
+    """15 section 2: AdditiveAttention scores w . tanh(q + k); use_scale=True (the default) makes w a learnt vector."""
+    r = np.random.default_rng(16)
+    q, k, v = (r.standard_normal(s).astype("float32") for s in ((2, 3, 4), (2, 5, 4), (2, 5, 6)))
+    layer = keras.layers.AdditiveAttention()
+    assert layer.use_scale is True
+    _, w = layer([q, v, k], return_attention_scores=True)
+    (scale,) = layer.get_weights()
+    assert scale.shape == (4,)  # one weight per feature, and nothing else: no projection matrices
+    scores = np.tanh(q[:, :, None, :] + k[:, None, :, :]) @ scale
+    e = np.exp(scores - scores.max(-1, keepdims=True))
+    np.testing.assert_allclose(_numpy(w), e / e.sum(-1, keepdims=True), atol=1e-5)

@@ -23,7 +23,8 @@ import wrong_answers as W
 from rnnkit import checks
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NUMPY_MODULES = ("rnnkit.checks", "rnnkit.checks_data", "rnnkit.checks_seq2seq", "rnnkit.checks_text", "rnnkit.checks_distributed")
+NUMPY_MODULES = ("rnnkit.checks", "rnnkit.checks_data", "rnnkit.checks_seq2seq", "rnnkit.checks_text",
+                 "rnnkit.checks_attention", "rnnkit.checks_distributed")
 KERAS_MODULES = ("rnnkit.checks_keras",)
 #: Exercises whose check cell holds plain asserts in notebooks not yet updated: the rnnkit check that replaces them.
 PLAIN_ASSERT_EXERCISES = {"pad_batch": "pad_batch", "random_orthogonal": "random_orthogonal"}

@@ -916,3 +916,101 @@ def _gamed_16() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
 
 
 GAMED.update(_gamed_16())
+
+
+# ---------------------------------------------------------------- 15 ----------
+
+
+def _where_mask(mask):
+    return mask[:, None, :]
+
+
+def masked_softmax(scores, mask):
+    return softmax(np.where(_where_mask(mask), scores, -np.inf))
+
+
+def additive_scores(q, k, Wq, Wk, w):
+    return np.tanh((q @ Wq)[:, :, None, :] + (k @ Wk)[:, None, :, :]) @ w
+
+
+def word_alignment(weights, text):
+    import re
+
+    return [(m.group(), int(weights[m.start():m.end()].mean(axis=0).argmax())) for m in re.finditer(r"[A-Za-z]+", text)]
+
+
+def causal_self_attention(x, Wq, Wk, Wv, *, tri=np.tril, scale="sqrt", zero_after=False):
+    q, k, v = x @ Wq, x @ Wk, x @ Wv
+    T, dk = x.shape[1], Wk.shape[1]
+    s = q @ k.transpose(0, 2, 1) * {"sqrt": 1 / np.sqrt(dk), "one": 1.0, "d": 1 / dk}[scale]
+    allowed = tri(np.ones((T, T), dtype=bool))
+    w = softmax(s) * allowed if zero_after else softmax(np.where(allowed, s, -np.inf))
+    return w @ v, w
+
+
+def _wa_spaces_only(weights, text):
+    out, pos = [], 0
+    for word in text.split(" "):
+        out.append((word, int(weights[pos:pos + len(word)].mean(axis=0).argmax())))
+        pos += len(word) + 1
+    return out
+
+
+RIGHT.update({"masked_softmax": masked_softmax, "additive_scores": additive_scores, "word_alignment": word_alignment,
+              "causal_self_attention": causal_self_attention})
+
+WRONG.update({
+    "masked_softmax": [
+        ("mask not used", lambda s, m: softmax(s), "the mask was not used"),
+        ("zeroed after the softmax", lambda s, m: softmax(s) * _where_mask(m), "no longer sum to 1"),
+        ("scores multiplied by the mask", lambda s, m: softmax(s * _where_mask(m)), r"exp\(0\) = 1"),
+        ("no max shift", lambda s, m: np.where(_where_mask(m), np.exp(s), 0.0) / np.where(_where_mask(m), np.exp(s), 0.0).sum(
+            -1, keepdims=True), "NaN or inf"),
+        ("a finite penalty", lambda s, m: softmax(np.where(_where_mask(m), s, s - 30.0)), "not exactly 0"),
+    ],
+    "additive_scores": [
+        ("tanh of each projection", lambda q, k, Wq, Wk, w: (np.tanh(q @ Wq)[:, :, None, :] + np.tanh(k @ Wk)[:, None, :, :]) @ w,
+         "separately"),
+        ("no tanh", lambda q, k, Wq, Wk, w: ((q @ Wq)[:, :, None, :] + (k @ Wk)[:, None, :, :]) @ w, "tanh is missing"),
+        ("summed, not weighted by w", lambda q, k, Wq, Wk, w: np.tanh((q @ Wq)[:, :, None, :] + (k @ Wk)[:, None, :, :]).sum(-1),
+         "instead of weighting them by w"),
+        ("keys first", lambda q, k, Wq, Wk, w: np.tanh((q @ Wq)[:, None, :, :] + (k @ Wk)[:, :, None, :]) @ w, "keys first"),
+    ],
+    "word_alignment": [
+        ("split on spaces only", _wa_spaces_only, "a run of letters"),
+        ("first character only", lambda W_, t: [(w, int(W_[s].argmax())) for w, s in _word_spans(t)], "only the first character"),
+        ("one row late", lambda W_, t: [(w, int(W_[s + 1:s + 1 + len(w)].mean(axis=0).argmax())) for w, s in _word_spans(t)],
+         "one character late"),
+        ("the weight, not the position", lambda W_, t: [(w, float(W_[s:s + len(w)].mean(axis=0).max())) for w, s in _word_spans(t)],
+         "expected an int"),
+    ],
+    "causal_self_attention": [
+        ("no causal mask", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, tri=lambda a: a), "causal mask is missing"),
+        ("upper triangle", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, tri=np.triu), "wrong triangle"),
+        ("not scaled", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, scale="one"), "not scaled"),
+        ("divided by dk", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, scale="d"), "not by its square root"),
+        ("zeroed after the softmax", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, zero_after=True),
+         "no longer sum to 1"),
+    ],
+})
+
+
+def _word_spans(text):
+    import re
+
+    return [(m.group(), m.start()) for m in re.finditer(r"[A-Za-z]+", text)]
+
+
+def _gamed_15():
+    from rnnkit import attention as att
+
+    return {
+        "masked_softmax": [("calls attention.masked_softmax", lambda s, m: att.masked_softmax(s, m))],
+        "additive_scores": [("calls attention.additive_scores", lambda *a: att.additive_scores(*a))],
+        "word_alignment": [("calls attention.word_alignment", lambda W_, t: att.word_alignment(W_, t))],
+        "causal_self_attention": [("calls attention.dot_product_attention", lambda x, Wq, Wk, Wv: att.dot_product_attention(
+            x @ Wq, x @ Wk, x @ Wv, att.causal_mask(x.shape[1])))],
+    }
+
+
+GAMED.update(_gamed_15())
