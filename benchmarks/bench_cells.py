@@ -91,15 +91,15 @@ def _device() -> dict[str, Any]:
             "gpu": gpu_name, "device": gpu_name or "CPU"}
 
 
-def _variants(units: int, gpu: bool) -> dict[str, tuple[str, Any]]:
-    """name -> (kind, factory of the recurrent layer)."""
+def _variants(units: int, gpu: bool, kinds: tuple[str, ...] = (*KINDS, "LayerNormLSTM")) -> dict[str, tuple[str, Any]]:
+    """name -> (kind, factory of the recurrent layer), for the cell kinds asked for."""
     import keras
 
     from rnnkit import cells
 
     custom_cell = {"SimpleRNN": cells.RNNCell, "LSTM": cells.LSTMCell, "GRU": cells.GRUCell}
     out: dict[str, tuple[str, Any]] = {}
-    for kind in KINDS:
+    for kind in (k for k in KINDS if k in kinds):
         Builtin = getattr(keras.layers, kind)
         if gpu and kind != "SimpleRNN":
             out[f"{kind}/builtin_cudnn"] = (kind, lambda B=Builtin: B(units))  # default: cuDNN
@@ -107,7 +107,8 @@ def _variants(units: int, gpu: bool) -> dict[str, tuple[str, Any]]:
         else:
             out[f"{kind}/builtin"] = (kind, lambda B=Builtin: B(units))
         out[f"{kind}/custom"] = (kind, lambda C=custom_cell[kind]: keras.layers.RNN(C(units)))
-    out[f"{LN}/custom"] = (LN, lambda: keras.layers.RNN(cells.LayerNormLSTMCell(units)))
+    if LN in kinds:
+        out[f"{LN}/custom"] = (LN, lambda: keras.layers.RNN(cells.LayerNormLSTMCell(units)))
     return out
 
 
@@ -129,7 +130,8 @@ def _limit_threads(threads: int) -> None:
     # JAX: set in the environment before it starts (see run_backend); XLA has no exact thread count.
 
 
-def worker(sizes: dict[str, int], repeats: int, jit_compile: str, threads: int | None = None) -> dict[str, Any]:
+def worker(sizes: dict[str, int], repeats: int, jit_compile: str, threads: int | None = None,
+           kinds: tuple[str, ...] = (*KINDS, LN)) -> dict[str, Any]:
     """Time every variant on the current backend; return the raw times and medians."""
     import numpy as np
 
@@ -148,7 +150,7 @@ def worker(sizes: dict[str, int], repeats: int, jit_compile: str, threads: int |
     jit = {"auto": "auto", "true": True, "false": False}[jit_compile]
 
     models, errors = {}, {}
-    for name, (_, make) in _variants(H, info["gpu"] is not None).items():
+    for name, (_, make) in _variants(H, info["gpu"] is not None, kinds).items():
         try:
             model = keras.Sequential([keras.Input((T, D)), make(), keras.layers.Dense(1)])
             model.compile(optimizer=keras.optimizers.SGD(1e-3), loss="mse", jit_compile=jit)
@@ -204,13 +206,18 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--worker", "--repeats", str(args.repeats),
            "--jit-compile", args.jit_compile] + (["--quick"] if args.quick else [])
+    if getattr(args, "kinds", None):
+        cmd += ["--kinds", *args.kinds]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
         if backend == "jax" and args.threads == 1:
             flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
             env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {flags}".strip()
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
+    try:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        return {"backend": backend, "error": f"timed out after {args.timeout:.0f} s", "wall_s": time.perf_counter() - start}
     wall = time.perf_counter() - start
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
@@ -232,7 +239,8 @@ def ratios(result: dict[str, Any]) -> list[dict[str, Any]]:
             row["custom_over_builtin"] = row["builtin"] / row["custom"]  # time ratio: >1 means the custom cell is slower
         if row["custom"] and row["cudnn"]:
             row["custom_over_cudnn"] = row["cudnn"] / row["custom"]
-        rows.append(row)
+        if row["custom"] or (kind != LN and (row["builtin"] or row["cudnn"])):  # kinds not measured have no row
+            rows.append(row)
     return rows
 
 
@@ -266,12 +274,14 @@ def plot(results: list[dict[str, Any]], sizes: dict[str, int], title: str, path:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    good = [r for r in results if "variants" in r]
+    good = [r for r in results if "variants" in r and ratios(r)]
+    if not good:
+        return
     fig, axes = plt.subplots(1, len(good), figsize=(4.6 * len(good), 4.4), squeeze=False)
     styles = [("builtin", "built-in layer", "tab:blue"), ("custom", "rnnkit.cells (custom)", "tab:orange"),
               ("cudnn", "built-in layer, cuDNN", "tab:purple")]
     handles = {}
-    for ax, result in zip(axes[0], good):
+    for ax, result in zip(axes[0], good, strict=True):
         rows = ratios(result)
         shown = [s for s in styles if any(r[s[0]] for r in rows)]
         width = 0.8 / len(shown)
@@ -282,13 +292,14 @@ def plot(results: list[dict[str, Any]], sizes: dict[str, int], title: str, path:
             bars = ax.bar(xs + (k - (len(shown) - 1) / 2) * width, values, width, label=label, color=color)
             handles[label] = bars
             if key != "custom":
-                bars[-1].set_alpha(0.35)  # LN-LSTM: the built-in LSTM, shown for reference
+                if rows[-1]["cell"] == LN:
+                    bars[-1].set_alpha(0.35)  # LN-LSTM: the built-in LSTM, shown for reference
                 continue
-            for bar, r in zip(bars, rows):
+            for bar, r in zip(bars, rows, strict=True):
                 if r.get("custom_over_builtin"):
                     ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.01 * top,
                             f"×{r['custom_over_builtin']:.2f}", ha="center", va="bottom", fontsize=8)
-        ax.set_xticks(xs, ["SimpleRNN", "LSTM", "GRU", "LN-LSTM\n(vs LSTM)"])
+        ax.set_xticks(xs, ["LN-LSTM\n(vs LSTM)" if r["cell"] == LN else r["cell"] for r in rows])
         ax.set_ylim(0, top * 1.12)
         ax.set(title=f"{result['backend']} ({result['device']})", ylabel="tokens per second (training)")
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
@@ -310,6 +321,7 @@ def main() -> int:
                         help="model.compile(jit_compile=...); 'auto' is Keras' default")
     parser.add_argument("--threads", type=int, help="CPU threads per backend (default: the backend's own choice); "
                         "on a busy shared machine 1 gives steadier numbers")
+    parser.add_argument("--kinds", nargs="+", choices=[*KINDS, LN], help="which cells (default: all)")
     parser.add_argument("--machine", help="name for the result files (default: from the GPU or the CPU model)")
     parser.add_argument("--out", type=pathlib.Path, default=RESULTS, help="folder for the JSON and PNG files")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per backend")
@@ -321,7 +333,7 @@ def main() -> int:
         parser.error("--repeats must be at least 1")
 
     if args.worker:
-        print(json.dumps(worker(sizes, args.repeats, args.jit_compile, args.threads)))
+        print(json.dumps(worker(sizes, args.repeats, args.jit_compile, args.threads, tuple(args.kinds or (*KINDS, LN)))))
         return 0
 
     backends = args.backends or [b for b in BACKENDS if importlib.util.find_spec(b) is not None]
@@ -332,6 +344,7 @@ def main() -> int:
         print("keras is not installed", file=sys.stderr)
         return 1
 
+    load_at_start = _load()
     results = []
     for backend in backends:
         print(f"[{backend}] timing ...", flush=True)
@@ -344,34 +357,47 @@ def main() -> int:
             for name, err in result.get("errors", {}).items():
                 print(f"[{backend}] variant {name} failed: {err}", flush=True)
 
+    report, json_path, png_path = write_report(results, args, sizes, load_at_start=load_at_start)
+    gpus, rows = report["gpus"], report["table"]
+    print()
+    print(f"machine: {report['cpu']}, {os.cpu_count()} cores" + (f", GPU {', '.join(gpus)}" if gpus else "")
+          + f"; load average at the start {load_at_start}, at the end {report['load_average_at_end']}")
+    print(f"sizes: {sizes}, median of {args.repeats} interleaved steps, jit_compile={args.jit_compile}, "
+          f"threads={args.threads or 'backend default'}")
+    print()
+    print(markdown(rows, gpu=bool(gpus)))
+    print()
+    print(f"wrote {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path}"
+          + (f" and {png_path.name}" if png_path else ""))
+    return 0 if rows and not any("error" in r for r in results) else 1
+
+
+def _load() -> list[float] | None:
+    return [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
+def write_report(results: list[dict[str, Any]], args: argparse.Namespace, sizes: dict[str, int], *, stem: str | None = None,
+                 load_at_start: list[float] | None = None) -> tuple[dict, pathlib.Path, pathlib.Path | None]:
+    """Write ``<stem>.json`` (and ``.png`` when something was measured) into ``args.out``; return the report and paths."""
     gpus = sorted({r["gpu"] for r in results if r.get("gpu")})
     cpu = cpu_model()
     machine = args.machine or slug(gpus[0] if gpus else f"{cpu} {os.cpu_count()} cores")
     rows = [row for r in results if "variants" in r for row in ratios(r)]
-    table = markdown(rows, gpu=bool(gpus))
     report = {
         "machine": machine, "cpu": cpu, "cpu_count": os.cpu_count(), "gpus": gpus,
         "python": platform.python_version(), "sizes": sizes, "repeats": args.repeats,
         "jit_compile": args.jit_compile, "threads": args.threads, "quick": args.quick,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "load_average_at_start": load_at_start, "load_average_at_end": _load(),
         "results": results, "table": rows,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"cells_{machine}" + ("_quick" if args.quick else "")
+    stem = stem or f"cells_{machine}" + ("_quick" if args.quick else "")
     json_path, png_path = args.out / f"{stem}.json", args.out / f"{stem}.png"
     json_path.write_text(json.dumps(report, indent=1) + "\n")
     if rows:
         plot(results, sizes, f"{cpu} ({os.cpu_count()} cores)" if not gpus else gpus[0], png_path)
-    print()
-    print(f"machine: {cpu}, {os.cpu_count()} cores" + (f", GPU {', '.join(gpus)}" if gpus else ""))
-    print(f"sizes: {sizes}, median of {args.repeats} interleaved steps, jit_compile={args.jit_compile}, "
-          f"threads={args.threads or 'backend default'}")
-    print()
-    print(table)
-    print()
-    print(f"wrote {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path}"
-          + (f" and {png_path.name}" if rows else ""))
-    return 0 if rows else 1
+    return report, json_path, png_path if rows else None
 
 
 if __name__ == "__main__":

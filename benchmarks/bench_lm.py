@@ -1,60 +1,83 @@
 #!/usr/bin/env python3
-"""Language-model benchmark: training speed and peak memory of three LSTMs, and full vs truncated BPTT.
+"""Language-model benchmark: training speed of three LSTMs, and full vs truncated BPTT memory.
 
 Usage (from the repository root)::
 
-    KERAS_BACKEND=torch python benchmarks/bench_lm.py          # on a GPU machine
+    python benchmarks/bench_lm.py                       # CPU: small sizes, the default backend (TensorFlow)
+    KERAS_BACKEND=torch python benchmarks/bench_lm.py   # on a GPU machine: the GPU sizes
     KERAS_BACKEND=jax   python benchmarks/bench_lm.py
-    python benchmarks/bench_lm.py --quick                       # small sizes (chosen automatically without a GPU)
+    python benchmarks/bench_lm.py --quick               # tiny sizes: a smoke test, not a measurement
 
-What it measures, each configuration in a fresh Python process (so one run's
-memory cannot leak into the next, and KERAS_BACKEND is fixed per process):
+The model is a character language model: ``Embedding(77, U) -> one LSTM layer of U
+units -> Dense(77)``, Adam(1e-3), the recurrent state carried from chunk to chunk. One
+**update** is one chunk of ``batch x steps`` tokens: forward, backward, the Adam step,
+and the loss fetched back to the host (as ``rnnkit.tbptt.TBPTTTrainer`` does every step
+in training), so each update waits for the device.
 
-1. **Speed**: training tokens per second and peak memory of a character language
-   model (embedding, one LSTM layer, softmax over 77 characters; Adam; the state
-   carried from chunk to chunk as in truncated BPTT) for
-   * ``builtin``: ``keras.layers.LSTM`` (cuDNN on a GPU where the backend has it),
-   * ``custom``: ``keras.layers.RNN(rnnkit.cells.LSTMCell(units))``,
-   * ``torch``: a plain ``torch.nn.LSTM`` of the same size, the reference a PyTorch
-     user would pick instead (cuDNN on a GPU), independent of KERAS_BACKEND.
-   GPU sizes: batch 32 x 35 steps x 256 units, and batch 128 x 256 steps x 512 units.
-2. **Memory**: one pass over N sequences of T tokens with full BPTT (one update on
-   all T steps) and with truncated BPTT (T / 50 updates on chunks of 50 steps),
-   T from 100 to 10,000 on a GPU.
+1. **Speed**: training tokens per second of
 
-Peak memory: on a GPU the framework's own counter (``torch.cuda.max_memory_allocated``,
-JAX ``memory_stats()["peak_bytes_in_use"]``, TensorFlow ``get_memory_info("GPU:0")["peak"]``),
-minus what was allocated before the measured steps. On a CPU the process' peak
-resident set size (Linux ``VmHWM``; ``ru_maxrss`` elsewhere) minus its value after the
-warm-up steps. Note that on Linux ``ru_maxrss`` of a child starts at its parent's
-peak, which is why VmHWM is read instead.
+   * ``builtin``: ``keras.layers.LSTM`` (``rnnkit.tbptt.build_lm``), the cuDNN path on a
+     GPU where the backend has one (torch, jax and tensorflow do for this layer);
+   * ``custom``: ``keras.layers.RNN(rnnkit.cells.LSTMCell(U))``, no cuDNN;
+   * ``torch``: plain PyTorch (``nn.Embedding``, ``nn.LSTM``, ``nn.Linear``,
+     ``torch.optim.Adam``), cuDNN on a GPU: the reference a PyTorch user would pick.
 
-Writes ``benchmarks/results/lm_<backend>_<device>.json`` and two PNGs next to it,
-and prints markdown tables.
+   How it is timed. CPU (a shared machine): every implementation in **one** process,
+   each built and warmed up (3 updates), then rounds in which each times a block of 2
+   updates, the order rotating every round; the figure is the median over the rounds
+   (at least 7, more while the time budget lasts), so a burst of load from another
+   program hits all of them alike. GPU (a machine of its own): one fresh process per
+   implementation, timed the same way, so that each one's peak memory is exact.
+   ``--processes shared|separate`` overrides the choice.
+
+   Peak memory: ``rnnkit.memory.PeakMeter`` over the warm-up updates, above the state
+   after building the model and the optimizer. Exact on a GPU with PyTorch or
+   TensorFlow and for one implementation per process; with several in one CPU process
+   the later ones may reuse memory the earlier ones freed (marked ``memory_exact: false``).
+
+2. **Memory**: full vs truncated BPTT, one pass over ``batch`` sequences of ``T`` tokens,
+   by ``rnnkit.memory.bptt_sweep`` (each mode in a fresh process; see its docstring).
+
+Sizes: GPU batch 32 x 35 steps x 256 units and 128 x 256 x 512, lengths 100 ... 10,000;
+CPU 8 x 35 x 64 and 16 x 64 x 128, lengths 100 ... 3,000; chunks of 50 steps.
+Writes ``lm_<backend>_<cpu|gpu>.json`` and two PNGs to ``--out`` (default
+``benchmarks/results/``) and prints markdown tables.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import pathlib
 import platform
-import resource
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from rnnkit import memory  # noqa: E402  (stdlib only at import: safe in the driver process)
+
 RESULTS = ROOT / "benchmarks" / "results"
 VOCAB = 77  # the characters of Emma (rnnkit.data.load_novel)
+IMPLS = ("builtin", "custom", "torch")
+NAMES = {"builtin": "keras.layers.LSTM", "custom": "RNN(rnnkit.cells.LSTMCell)", "torch": "torch.nn.LSTM (plain PyTorch)"}
 
 GPU_SPEED = [(32, 35, 256), (128, 256, 512)]  # (batch, steps, units)
 CPU_SPEED = [(8, 35, 64), (16, 64, 128)]
-GPU_MEMORY = dict(lengths=[100, 300, 1000, 3000, 10000], batch=32, units=256, chunk=50)
-CPU_MEMORY = dict(lengths=[100, 300, 1000, 3000], batch=16, units=128, chunk=50)
-QUICK_MEMORY = dict(lengths=[100, 300, 1000], batch=8, units=64, chunk=50)
+QUICK_SPEED = [(4, 10, 16)]
+GPU_MEMORY = {"lengths": [100, 300, 1000, 3000, 10000], "batch": 32, "units": 256, "chunk": 50}
+CPU_MEMORY = {"lengths": [50, 100, 300, 1000, 3000], "batch": 16, "units": 128, "chunk": 50}
+QUICK_MEMORY = {"lengths": [10, 40], "batch": 2, "units": 8, "chunk": 10}
+TIMING = {"warmup": 3, "block": 2, "min_rounds": 7, "max_rounds": 41, "budget_s": 30.0}
+QUICK_TIMING = {"warmup": 2, "block": 1, "min_rounds": 2, "max_rounds": 2, "budget_s": 0.0}
 
 
 # --------------------------------------------------------------------------
@@ -62,105 +85,31 @@ QUICK_MEMORY = dict(lengths=[100, 300, 1000], batch=8, units=64, chunk=50)
 # --------------------------------------------------------------------------
 
 
-def _framework() -> str:
-    """The framework whose GPU counters apply: the Keras backend, or torch for the plain-torch worker."""
-    return os.environ.get("BENCH_FRAMEWORK") or os.environ.get("KERAS_BACKEND", "tensorflow")
-
-
-def _gpu_available(framework: str) -> bool:
-    try:
-        if framework == "torch":
-            import torch
-
-            return torch.cuda.is_available()
-        if framework == "jax":
-            import jax
-
-            return jax.devices()[0].platform == "gpu"
-        import tensorflow as tf
-
-        return bool(tf.config.list_physical_devices("GPU"))
-    except Exception:
-        return False
-
-
-def _host_peak_bytes() -> int:
-    try:
-        with open("/proc/self/status") as f:
-            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):
-        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return kb if sys.platform == "darwin" else kb * 1024
-
-
-class PeakMemory:
-    """Peak bytes above a baseline taken at ``start()``: GPU counters on a GPU, peak RSS on a CPU."""
-
-    def __init__(self) -> None:
-        self.framework = _framework()
-        self.gpu = _gpu_available(self.framework)
-
-    def _sync(self) -> None:
-        if self.gpu and self.framework == "torch":
-            import torch
-
-            torch.cuda.synchronize()
-
-    def start(self) -> None:
-        self._sync()
-        if self.gpu and self.framework == "torch":
-            import torch
-
-            torch.cuda.reset_peak_memory_stats()
-            self.base = torch.cuda.memory_allocated()
-        elif self.gpu and self.framework == "tensorflow":
-            import tensorflow as tf
-
-            tf.config.experimental.reset_memory_stats("GPU:0")
-            self.base = tf.config.experimental.get_memory_info("GPU:0")["current"]
-        elif self.gpu:  # jax: the peak cannot be reset; the worker process is fresh, so it covers this run only
-            import jax
-
-            self.base = jax.devices()[0].memory_stats()["bytes_in_use"]
-        else:
-            self.base = _host_peak_bytes()
-
-    def peak_mb(self) -> float:
-        self._sync()
-        if self.gpu and self.framework == "torch":
-            import torch
-
-            peak = torch.cuda.max_memory_allocated()
-        elif self.gpu and self.framework == "tensorflow":
-            import tensorflow as tf
-
-            peak = tf.config.experimental.get_memory_info("GPU:0")["peak"]
-        elif self.gpu:
-            import jax
-
-            peak = jax.devices()[0].memory_stats()["peak_bytes_in_use"]
-        else:
-            peak = _host_peak_bytes()
-        return (peak - self.base) / 2**20
-
-
-def _keras_lm(impl: str, units: int) -> Any:
+def _keras_lm(impl: str, batch: int, units: int) -> tuple[Callable, int]:
+    """A Keras LM trained by TBPTTTrainer: (update(x, y) -> loss, parameter count)."""
     import keras
 
-    from rnnkit import tbptt
+    from rnnkit import cells, tbptt
 
+    keras.utils.set_random_seed(0)
     if impl == "builtin":
-        return tbptt.build_lm(VOCAB, units=units, num_layers=1, rnn="lstm", embedding_dim=units)
-    from rnnkit import cells
+        rnn: Any = "lstm"
+    else:
+        def rnn(n: int) -> Any:
+            return keras.layers.RNN(cells.LSTMCell(n), return_sequences=True, return_state=True)
+    model = tbptt.build_lm(VOCAB, units=units, num_layers=1, rnn=rnn, embedding_dim=units, name=f"lm_{impl}")
+    trainer = tbptt.TBPTTTrainer(model, keras.optimizers.Adam(1e-3))
+    held = {"states": tbptt.zero_states(model, batch)}
 
-    def custom(n: int) -> Any:
-        return keras.layers.RNN(cells.LSTMCell(n), return_sequences=True, return_state=True)
+    def update(x: Any, y: Any) -> float:
+        loss, held["states"] = trainer.train_step(x, y, held["states"])  # a float: waits for the device
+        return loss
 
-    return tbptt.build_lm(VOCAB, units=units, num_layers=1, rnn=custom, embedding_dim=units)
+    return update, int(model.count_params())
 
 
-def _torch_lm(units: int, batch: int) -> tuple:
-    """A plain PyTorch LM of the same shape: Embedding -> nn.LSTM -> Linear, Adam, the state carried and detached."""
+def _torch_lm(batch: int, units: int) -> tuple[Callable, int]:
+    """The same LM in plain PyTorch: Embedding -> nn.LSTM -> Linear, Adam, the state carried and detached."""
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -172,280 +121,367 @@ def _torch_lm(units: int, batch: int) -> tuple:
     opt = torch.optim.Adam(params, lr=1e-3)
     state = [torch.zeros(1, batch, units, device=device) for _ in range(2)]
 
-    def step(x: Any, y: Any) -> float:
+    def update(x: Any, y: Any) -> float:
         x = torch.as_tensor(x, device=device, dtype=torch.long)
         y = torch.as_tensor(y, device=device, dtype=torch.long)
-        out, (h, c) = lstm(emb(x), tuple(state))
+        out, (h, c) = lstm(emb(x), (state[0], state[1]))
         loss = torch.nn.functional.cross_entropy(head(out).reshape(-1, VOCAB), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         state[0], state[1] = h.detach(), c.detach()
-        return float(loss)  # like TBPTTTrainer.train_step: the loss comes back to the host every step
+        return float(loss.detach())  # like TBPTTTrainer.train_step: the loss comes back to the host every update
 
-    def reset() -> None:
-        for s in state:
-            s.zero_()
-
-    return step, reset, sum(p.numel() for p in params)
+    return update, sum(p.numel() for p in params)
 
 
-def worker_speed(impl: str, batch: int, steps: int, units: int, max_steps: int, budget_s: float) -> dict:
+def _limit_threads(threads: int, impls: Sequence[str]) -> None:
+    """Use ``threads`` CPU threads (JAX's are set through XLA_FLAGS by the driver, before JAX starts)."""
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend == "torch" or "torch" in impls:
+        import torch
+
+        torch.set_num_threads(threads)
+        torch.set_num_interop_threads(threads)
+    if backend == "tensorflow" and any(i != "torch" for i in impls):
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def worker_speed(impls: Sequence[str], batch: int, steps: int, units: int, *, warmup: int = 3, block: int = 2,
+                 min_rounds: int = 7, max_rounds: int = 41, budget_s: float = 30.0, threads: int | None = None) -> dict:
+    """Time ``impls`` in this process, interleaved; one dict per implementation (see the module docstring)."""
     import numpy as np
 
-    data = np.random.default_rng(0).integers(0, VOCAB, size=(batch, steps * (max_steps + 3) + 1)).astype("int32")
-    chunk = lambda k: (data[:, k * steps : (k + 1) * steps], data[:, k * steps + 1 : (k + 1) * steps + 1])  # noqa: E731
-    if impl == "torch":
-        torch_step, _, n_params = _torch_lm(units, batch)
+    if threads:
+        _limit_threads(threads, impls)
+    n_chunks = 16
+    data = np.random.default_rng(0).integers(0, VOCAB, size=(batch, steps * n_chunks + 1)).astype("int32")
 
-        def run(k: int) -> None:
-            torch_step(*chunk(k))
+    def chunk(k: int) -> tuple[Any, Any]:
+        k %= n_chunks
+        return data[:, k * steps : (k + 1) * steps], data[:, k * steps + 1 : (k + 1) * steps + 1]
 
-        def finish() -> None:
-            import torch
+    runners: dict[str, dict[str, Any]] = {}
+    for impl in impls:  # build and warm up one at a time, each with its own memory reading
+        framework = "torch" if impl == "torch" else None
+        update, n_params = _torch_lm(batch, units) if impl == "torch" else _keras_lm(impl, batch, units)
+        meter = memory.PeakMeter(framework)
+        meter.start()
+        start = time.perf_counter()
+        update(*chunk(0))
+        first = time.perf_counter() - start
+        for k in range(1, warmup):
+            update(*chunk(k))
+        runners[impl] = {"update": update, "next": warmup, "params": n_params, "first_update_s": first,
+                         "peak_mb": meter.rise_mib(), "memory_exact": meter.exact and (meter.gpu or len(impls) == 1),
+                         "gpu": meter.gpu, "device": memory.device_name(framework), "times": []}
 
-            if torch.cuda.is_available():
-                torch.cuda.synchronize()
-    else:
-        import keras
+    start, rounds = time.perf_counter(), 0
+    while rounds < max_rounds and (rounds < min_rounds or time.perf_counter() - start < budget_s):
+        names = list(impls)
+        for impl in names[rounds % len(names):] + names[: rounds % len(names)]:  # rotate: nobody always goes first
+            run = runners[impl]
+            t0 = time.perf_counter()
+            for _ in range(block):
+                run["update"](*chunk(run["next"]))
+                run["next"] += 1
+            run["times"].append((time.perf_counter() - t0) / block)
+        rounds += 1
 
-        from rnnkit import tbptt
-
-        keras.utils.set_random_seed(0)
-        model = _keras_lm(impl, units)
-        n_params = model.count_params()
-        trainer = tbptt.TBPTTTrainer(model, keras.optimizers.Adam(1e-3))
-        held = {"states": tbptt.zero_states(model, batch)}
-
-        def run(k: int) -> None:
-            _, held["states"] = trainer.train_step(*chunk(k), held["states"])  # returns the loss as a float: waits for the device
-
-        def finish() -> None:
-            pass
-
-    mem = PeakMemory()
-    for k in range(2):  # warm-up: compilation, allocator pools, optimizer slots
-        run(k)
-    finish()
-    mem.start()
-    start, done = time.perf_counter(), 0
-    while done < max_steps and (done < 2 or time.perf_counter() - start < budget_s):
-        run(2 + done)
-        done += 1
-    finish()
-    seconds = time.perf_counter() - start
-    return {"impl": impl, "batch": batch, "steps": steps, "units": units, "params": int(n_params), "updates": done,
-            "seconds": seconds, "tokens_per_s": batch * steps * done / seconds, "peak_mb": mem.peak_mb(), "gpu": mem.gpu}
-
-
-def worker_memory(mode: str, T: int, batch: int, units: int, chunk: int) -> dict:
-    import keras
-    import numpy as np
-
-    from rnnkit import tbptt
-
-    keras.utils.set_random_seed(0)
-    model = _keras_lm("builtin", units)
-    trainer = tbptt.TBPTTTrainer(model, keras.optimizers.Adam(1e-3))
-    data = np.random.default_rng(0).integers(0, VOCAB, size=(batch, T + 1)).astype("int32")
-
-    def one_pass(length: int) -> None:
-        states = tbptt.zero_states(model, batch)
-        step = length if mode == "full" else chunk
-        for t in range(0, length, step):
-            _, states = trainer.train_step(data[:, t : t + step], data[:, t + 1 : t + step + 1], states)
-
-    mem = PeakMemory()
-    if mem.gpu:  # the GPU counters restart at start(): warm up on the measured length itself (compiles it too)
-        one_pass(T)
-    else:  # the peak RSS never comes down: warm up on short lengths only (two shapes, so TensorFlow traces a
-        if mode == "full":  # shape-generic step; JAX still compiles each new length inside the timed pass)
-            one_pass(min(T, max(chunk // 2, 1)))
-        one_pass(min(T, chunk))
-    mem.start()
-    start = time.perf_counter()
-    one_pass(T)
-    seconds = time.perf_counter() - start
-    return {"mode": mode, "T": T, "batch": batch, "units": units, "chunk": chunk, "seconds": seconds, "peak_mb": mem.peak_mb(),
-            "gpu": mem.gpu}
+    out = {}
+    for impl, run in runners.items():
+        times = np.asarray(run["times"])
+        med = float(np.median(times))
+        q1, q3 = (float(v) for v in np.percentile(times, [25, 75]))
+        out[impl] = {"impl": impl, "batch": batch, "steps": steps, "units": units, "params": run["params"],
+                     "rounds": rounds, "updates": rounds * block, "median_update_s": med, "iqr_update_s": [q1, q3],
+                     "tokens_per_s": batch * steps / med, "tokens_per_s_iqr": [batch * steps / q3, batch * steps / q1],
+                     "first_update_s": run["first_update_s"], "peak_mb": run["peak_mb"],
+                     "memory_exact": run["memory_exact"], "gpu": run["gpu"], "device": run["device"],
+                     "in_process_with": [i for i in impls if i != impl]}
+    return out
 
 
 # --------------------------------------------------------------------------
-# Orchestrating (the parent process)
+# Orchestrating (the parent process): no framework is imported here
 # --------------------------------------------------------------------------
 
 
-def _spawn(args: list[str], framework: str | None = None, timeout: float = 1800) -> dict:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+def child_env(backend: str, threads: int | None = None) -> dict[str, str]:
+    """The environment of a worker: its Keras backend, rnnkit importable, TensorFlow quiet, JAX's threads."""
+    env = {**os.environ, "KERAS_BACKEND": backend,
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if framework:
-        env["BENCH_FRAMEWORK"] = framework
-    cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--worker", *args]
+    if threads and backend == "jax":
+        flags = f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} intra_op_parallelism_threads={threads}"
+        env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {flags}".strip()
+    return env
+
+
+def _spawn(args: list[str], backend: str, timeout: float, threads: int | None = None) -> dict:
+    """Run this file as a worker; its last stdout line is JSON. Errors come back as {"error": ...}."""
+    cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--worker", json.dumps(args)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env(backend, threads), timeout=max(timeout, 1.0))
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        return {"error": " | ".join(tail)[-400:]}
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-4:]
+        return {"error": f"exit status {proc.returncode}: " + " | ".join(tail)[-600:]}
     return json.loads(lines[-1])
 
 
-def _has_gpu() -> bool:
-    """Whether this machine has a CUDA GPU that the chosen backend can use (checked in a subprocess)."""
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-    code = f"import sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import bench_lm; print(bench_lm._gpu_available({backend!r}))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}).stdout.strip()
-    return out.endswith("True")
+def has_gpu(backend: str) -> bool:
+    """Whether ``backend`` sees a GPU here (asked in a subprocess, so this process imports no framework)."""
+    code = f"from rnnkit import memory; print(memory.gpu_available({backend!r}))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env(backend), timeout=300)
+    return proc.stdout.strip().endswith("True")
 
 
-def _torch_installed() -> bool:
-    import importlib.util
-
+def torch_installed() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def _plot(result: dict, stem: pathlib.Path) -> list[str]:
+def speed(backend: str, sizes: Sequence[tuple[int, int, int]], impls: Sequence[str], *, separate: bool,
+          timing: dict[str, Any], threads: int | None = None, deadline: float | None = None,
+          process_timeout: float = 1800.0, log: Callable[[str], None] = print) -> list[dict]:
+    """Speed rows for every (size, implementation); failures come back as rows with an ``error``.
+
+    ``deadline`` (a ``time.monotonic()`` value): no worker starts after it and none runs past it;
+    ``process_timeout``: the most one worker may take.
+    """
+    rows = []
+    for b, s, u in sizes:
+        groups = [[impl] for impl in impls] if separate else [list(impls)]
+        for group in groups:
+            left = min(process_timeout, (deadline - time.monotonic()) if deadline else process_timeout)
+            if left < 5:
+                rows += [{"impl": i, "batch": b, "steps": s, "units": u, "error": "skipped: out of time"} for i in group]
+                continue
+            args = ["speed", group, b, s, u, timing, threads]
+            r = _spawn(args, backend, timeout=left, threads=threads)
+            for impl in group:
+                row = r[impl] if impl in r else {"impl": impl, "batch": b, "steps": s, "units": u, "error": r.get("error")}
+                row["backend"] = backend
+                rows.append(row)
+                msg = row.get("error") or (f"{row['tokens_per_s']:>11,.0f} tokens/s (median of {row['rounds']} rounds), "
+                                           f"peak {row['peak_mb']:.1f} MiB")
+                log(f"  speed  {backend:10s} {impl:8s} batch {b:3d} x {s:3d} steps x {u:3d} units: {msg}")
+    return rows
+
+
+def memory_sweep(backend: str, config: dict[str, Any], *, deadline: float | None = None,
+                 log: Callable[[str], None] = print) -> dict:
+    """Full vs truncated BPTT by rnnkit.memory.bptt_sweep (embedding size = units), failures recorded."""
+    left = (deadline - time.monotonic()) if deadline else None
+    if left is not None and left < 10:
+        return {"backend": backend, "truncated": [], "full": [], "errors": {"both": "skipped: out of time"}, **config}
+    per_mode = None if left is None else left / 2
+    result = memory.bptt_sweep(config["lengths"], chunk=config["chunk"], batch=config["batch"], units=config["units"],
+                               embedding_dim=config["units"], backend=backend, timeout=per_mode, strict=False)
+    for line in memory.format_sweep(result).splitlines():
+        log(f"  memory {line}")
+    return result
+
+
+def cpu_model() -> str:
+    try:
+        match = re.search(r"^model name\s*:\s*(.+)$", pathlib.Path("/proc/cpuinfo").read_text(), flags=re.MULTILINE)
+        if match:
+            return match.group(1).strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def host_info() -> dict[str, Any]:
+    """The machine, including its load: these benchmarks are often run on shared machines."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"python": platform.python_version(), "cpu": cpu_model(), "cpus": os.cpu_count(), "machine": platform.machine(),
+            "load_average_1_5_15_min": [round(v, 2) for v in load] if load else None}
+
+
+def plot_speed(rows: list[dict], title: str, path: pathlib.Path) -> bool:
+    """Bar chart of tokens/s (median, IQR whiskers) and peak memory per implementation and size."""
+    good = [r for r in rows if "error" not in r]
+    if not good:
+        return False
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    where = f"{result['device']}, KERAS_BACKEND={result['backend']}"
-    paths = []
-    speed = [r for r in result["speed"] if "error" not in r]
-    if speed:
-        sizes = sorted({(r["batch"], r["steps"], r["units"]) for r in speed})
-        impls = [i for i in ("builtin", "custom", "torch") if any(r["impl"] == i for r in speed)]
-        labels = {"builtin": "keras.layers.LSTM", "custom": "RNN(rnnkit LSTMCell)", "torch": "torch.nn.LSTM"}
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-        width = 0.8 / len(impls)
-        for j, impl in enumerate(impls):
-            tps = [next((r["tokens_per_s"] for r in speed if r["impl"] == impl and (r["batch"], r["steps"], r["units"]) == s), 0) for s in sizes]
-            mb = [next((r["peak_mb"] for r in speed if r["impl"] == impl and (r["batch"], r["steps"], r["units"]) == s), 0) for s in sizes]
-            xs = [i + (j - (len(impls) - 1) / 2) * width for i in range(len(sizes))]
-            axes[0].bar(xs, tps, width=width, label=labels[impl])
-            axes[1].bar(xs, mb, width=width, label=labels[impl])
-        for ax in axes:
-            ax.set_xticks(range(len(sizes)), [f"batch {b}, {s} steps,\n{u} units" for b, s, u in sizes])
-            ax.legend(fontsize=8)
-            ax.grid(axis="y", alpha=0.3)
-        axes[0].set_yscale("log")
-        axes[0].set_ylabel("training tokens per second (log)")
-        axes[0].set_title(f"LSTM language model: speed ({where})", fontsize=10)
-        axes[1].set_ylabel("peak memory above the start (MiB)")
-        axes[1].set_title("Peak memory of the training steps", fontsize=10)
-        fig.tight_layout()
-        path = stem.with_name(stem.name.replace("lm_", "lm_speed_") + ".png")
-        fig.savefig(path, dpi=150)
-        plt.close(fig)
-        paths.append(str(path))
-    memory = [r for r in result["memory"] if "error" not in r]
-    if memory:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    sizes = sorted({(r["batch"], r["steps"], r["units"]) for r in good})
+    series = sorted({(r.get("backend", ""), r["impl"]) for r in good}, key=lambda k: (IMPLS.index(k[1]), k[0]))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
+    width = 0.8 / len(series)
+    for j, (backend, impl) in enumerate(series):
+        mine = {(r["batch"], r["steps"], r["units"]): r for r in good if r["impl"] == impl and r.get("backend", "") == backend}
+        xs = [i + (j - (len(series) - 1) / 2) * width for i in range(len(sizes))]
+        tps = [mine[s]["tokens_per_s"] if s in mine else 0 for s in sizes]
+        low = [mine[s]["tokens_per_s"] - mine[s]["tokens_per_s_iqr"][0] if s in mine else 0 for s in sizes]
+        high = [mine[s]["tokens_per_s_iqr"][1] - mine[s]["tokens_per_s"] if s in mine else 0 for s in sizes]
+        label = NAMES[impl] + (f", KERAS_BACKEND={backend}" if impl != "torch" and len({k[0] for k in series}) > 1 else "")
+        axes[0].bar(xs, tps, width=width, yerr=[low, high], capsize=3, label=label)
+        axes[1].bar(xs, [mine[s]["peak_mb"] if s in mine else 0 for s in sizes], width=width, label=label)
+    for ax in axes:
+        ax.set_xticks(range(len(sizes)), [f"batch {b}, {s} steps,\n{u} units" for b, s, u in sizes])
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("training tokens per second (log scale)")
+    axes[0].set_title(f"{title}\nmedian over interleaved rounds, whiskers: interquartile range", fontsize=9)
+    axes[0].legend(fontsize=7)
+    axes[1].set_ylabel("peak memory above the built model (MiB)")
+    approx = any(not r["memory_exact"] for r in good)
+    axes[1].set_title("Peak memory of the first training updates" + (
+        "\napproximate: several implementations shared one process, later ones reuse freed memory" if approx else ""),
+        fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return True
+
+
+def plot_memory(sweeps: list[dict], title: str, path: pathlib.Path) -> bool:
+    """Peak memory and time of one pass against T, full and truncated, one line per backend and mode."""
+    sweeps = [m for m in sweeps if m.get("full") or m.get("truncated")]
+    if not sweeps:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
+    for k, m in enumerate(sweeps):
+        color = f"C{k}"  # one colour per backend, one line style per mode
         for mode, style in (("full", "o-"), ("truncated", "s--")):
-            rows = sorted((r for r in memory if r["mode"] == mode), key=lambda r: r["T"])
-            label = "full BPTT" if mode == "full" else f"truncated BPTT (chunks of {rows[0]['chunk'] if rows else '?'})"
-            axes[0].plot([r["T"] for r in rows], [max(r["peak_mb"], 0.0) for r in rows], style, label=label)
-            axes[1].plot([r["T"] for r in rows], [r["seconds"] for r in rows], style, label=label)
-        for ax in axes:
-            ax.set_xscale("log")
-            ax.set_xlabel("sequence length T (tokens per row)")
-            ax.legend()
-            ax.grid(alpha=0.3)
-        m0 = memory[0]
-        axes[0].set_ylabel("peak memory rise (MiB)")
-        axes[0].set_title(f"One pass, batch {m0['batch']}, {m0['units']} units ({where})", fontsize=10)
-        axes[1].set_yscale("log")
-        axes[1].set_ylabel("seconds per pass (log)")
-        axes[1].set_title("Time of one pass over T steps", fontsize=10)
-        fig.tight_layout()
-        path = stem.with_name(stem.name.replace("lm_", "lm_memory_") + ".png")
-        fig.savefig(path, dpi=150)
-        plt.close(fig)
-        paths.append(str(path))
-    return paths
+            rows = m.get(mode) or []
+            label = ("full BPTT" if mode == "full" else f"truncated BPTT (chunks of {m['chunk']})") + (
+                f", {m['backend']}" if len(sweeps) > 1 else "")
+            axes[0].plot([r["T"] for r in rows], [r["peak_mib"] for r in rows], style, color=color, label=label)
+            axes[1].plot([r["T"] for r in rows], [r["seconds"] for r in rows], style, color=color, label=label)
+    for ax in axes:  # linear axes: a straight line is linear growth, a level one no growth
+        ax.set_xlabel("sequence length T (tokens per row)")
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    m0 = sweeps[0]
+    axes[0].set_ylabel("peak memory above the built model (MiB)")
+    axes[0].set_title(f"{title}\none pass over {m0['batch']} rows of T tokens, {m0['units']} units", fontsize=9)
+    axes[1].set_ylabel("seconds per pass")
+    axes[1].set_title("Time of one pass over T steps (after a warm-up)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return True
 
 
-def _markdown(result: dict) -> str:
-    lines = [f"### Speed ({result['device']}, KERAS_BACKEND={result['backend']})", "",
-             "| implementation | batch | steps | units | parameters | tokens/s | peak MiB |", "|---|---:|---:|---:|---:|---:|---:|"]
-    names = {"builtin": "keras.layers.LSTM", "custom": "RNN(rnnkit.cells.LSTMCell)", "torch": "torch.nn.LSTM (plain PyTorch)"}
-    for r in result["speed"]:
+def markdown_speed(rows: list[dict]) -> str:
+    lines = ["| backend | device | implementation | batch × steps × units | parameters | tokens/s (median) | IQR | peak MiB |",
+             "|---|---|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        size = f"{r.get('batch')} × {r.get('steps')} × {r.get('units')}"
+        backend = "–" if r["impl"] == "torch" else r.get("backend", "")
         if "error" in r:
-            lines.append(f"| {names.get(r.get('impl'), r.get('impl'))} | {r.get('batch')} | {r.get('steps')} | {r.get('units')} | | failed: {r['error'][:80]} | |")
+            lines.append(f"| {backend} | | {NAMES.get(r['impl'], r['impl'])} | {size} | | failed: {str(r['error'])[:80]} | | |")
         else:
-            lines.append(f"| {names[r['impl']]} | {r['batch']} | {r['steps']} | {r['units']} | {r['params']:,} | {r['tokens_per_s']:,.0f} | {r['peak_mb']:.1f} |")
-    lines += ["", "### Full vs truncated BPTT, one pass", "", "| T | full: peak MiB | full: s | truncated: peak MiB | truncated: s |", "|---:|---:|---:|---:|---:|"]
-    by_t: dict[int, dict[str, dict]] = {}
-    for r in result["memory"]:
-        if "error" not in r:
-            by_t.setdefault(r["T"], {})[r["mode"]] = r
-    for T in sorted(by_t):
-        f, t = by_t[T].get("full"), by_t[T].get("truncated")
-        cell = lambda r, k, fmt: format(r[k], fmt) if r else "failed"  # noqa: E731
-        lines.append(f"| {T:,} | {cell(f, 'peak_mb', '.1f')} | {cell(f, 'seconds', '.2f')} | {cell(t, 'peak_mb', '.1f')} | {cell(t, 'seconds', '.2f')} |")
+            lo, hi = r["tokens_per_s_iqr"]
+            mem = f"{r['peak_mb']:.1f}" + ("" if r["memory_exact"] else " (approx.)")
+            lines.append(f"| {backend} | {r['device']} | {NAMES[r['impl']]} | {size} | {r['params']:,} | "
+                         f"{r['tokens_per_s']:,.0f} | {lo:,.0f}–{hi:,.0f} | {mem} |")
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes (automatic when there is no GPU)")
-    parser.add_argument("--skip-memory", action="store_true", help="only the speed part")
-    parser.add_argument("--out", type=pathlib.Path, default=RESULTS, help="folder for the JSON and PNGs")
-    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+def markdown_memory(sweep: dict) -> str:
+    lines = [f"Full vs truncated BPTT ({sweep.get('backend')}, {sweep.get('device')}; batch {sweep.get('batch')}, "
+             f"{sweep.get('units')} units, chunks of {sweep.get('chunk')}): peak memory above the built model, "
+             "time of one pass", "",
+             "| T | full: peak MiB | full: s | truncated: peak MiB | truncated: s |", "|---:|---:|---:|---:|---:|"]
+    full = {r["T"]: r for r in sweep.get("full", [])}
+    trunc = {r["T"]: r for r in sweep.get("truncated", [])}
+    for T in sorted(set(full) | set(trunc)):
+        def cell(r: dict | None, key: str, fmt: str) -> str:
+            return format(r[key], fmt) if r else "–"
+        lines.append(f"| {T:,} | {cell(full.get(T), 'peak_mib', '.1f')} | {cell(full.get(T), 'seconds', '.2f')} | "
+                     f"{cell(trunc.get(T), 'peak_mib', '.1f')} | {cell(trunc.get(T), 'seconds', '.2f')} |")
+    for mode, err in sweep.get("errors", {}).items():
+        lines.append(f"\n{mode}: failed ({err})")
+    return "\n".join(lines)
 
-    if args.worker:  # inside a fresh process: measure one configuration, print one JSON line
-        kind, *rest = args.worker
-        if kind == "speed":
-            impl, b, s, u, n, budget = rest
-            print(json.dumps(worker_speed(impl, int(b), int(s), int(u), int(n), float(budget))))
-        else:
-            mode, T, b, u, c = rest
-            print(json.dumps(worker_memory(mode, int(T), int(b), int(u), int(c))))
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and 2 rounds: a smoke test")
+    parser.add_argument("--skip-memory", action="store_true", help="only the speed part")
+    parser.add_argument("--skip-speed", action="store_true", help="only the memory part")
+    parser.add_argument("--processes", choices=["auto", "shared", "separate"], default="auto",
+                        help="auto: one shared, interleaved process per size on a CPU, one per implementation on a GPU")
+    parser.add_argument("--rounds", type=int, help=f"at least this many timed rounds (default {TIMING['min_rounds']})")
+    parser.add_argument("--budget", type=float,
+                        help=f"seconds of timing per process after the minimum (default {TIMING['budget_s']:.0f})")
+    parser.add_argument("--threads", type=int, help="CPU threads per worker (default: each framework's own choice)")
+    parser.add_argument("--out", type=pathlib.Path, default=RESULTS, help="folder for the JSON and PNGs")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:  # inside a fresh process: measure, print one JSON line
+        kind, impls, b, s, u, timing, threads = json.loads(args.worker)
+        assert kind == "speed"
+        print(json.dumps(worker_speed(impls, b, s, u, **timing, threads=threads)))
         return 0
 
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-    gpu = _has_gpu()
-    small = args.quick or not gpu
-    speed_sizes = CPU_SPEED if small else GPU_SPEED
-    memory = (QUICK_MEMORY if args.quick else CPU_MEMORY) if small else GPU_MEMORY
-    max_steps, budget = (5, 20.0) if small else (50, 30.0)
-    device = "GPU" if gpu else "CPU"
-    print(f"bench_lm: KERAS_BACKEND={backend}, {device}{' (small sizes)' if small else ''}, python {platform.python_version()}", flush=True)
-
-    impls = ["builtin", "custom"] + (["torch"] if _torch_installed() else [])
-    result: dict[str, Any] = {"backend": backend, "device": device, "small_sizes": small, "speed": [], "memory": [],
-                              "host": {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}}
-    for b, s, u in speed_sizes:
-        for impl in impls:
-            r = _spawn(["speed", impl, str(b), str(s), str(u), str(max_steps), str(budget)], framework="torch" if impl == "torch" else None)
-            r = {"impl": impl, "batch": b, "steps": s, "units": u, **r}
-            result["speed"].append(r)
-            msg = r.get("error") or f"{r['tokens_per_s']:,.0f} tokens/s, peak {r['peak_mb']:.1f} MiB ({r['updates']} updates)"
-            print(f"  speed  {impl:8s} batch {b:3d} x {s:3d} steps x {u:3d} units: {msg}", flush=True)
+    gpu = has_gpu(backend)
+    sizes = QUICK_SPEED if args.quick else GPU_SPEED if gpu else CPU_SPEED
+    config = QUICK_MEMORY if args.quick else GPU_MEMORY if gpu else CPU_MEMORY
+    timing = dict(QUICK_TIMING if args.quick else TIMING)
+    if args.rounds:
+        timing["min_rounds"], timing["max_rounds"] = args.rounds, max(args.rounds, timing["max_rounds"])
+    if args.budget is not None:
+        timing["budget_s"] = args.budget
+    separate = args.processes == "separate" or (args.processes == "auto" and gpu)
+    device = "gpu" if gpu else "cpu"
+    host = host_info()
+    print(f"bench_lm: KERAS_BACKEND={backend}, {device.upper()}, {host['cpu']} ({host['cpus']} cores), "
+          f"load average {host['load_average_1_5_15_min']}", flush=True)
+    impls = ["builtin", "custom"] + (["torch"] if torch_installed() else [])
+    result: dict[str, Any] = {"backend": backend, "device": device.upper(), "quick": args.quick, "sizes": sizes,
+                              "timing": timing, "threads": args.threads, "processes": "separate" if separate else "shared",
+                              "host": host, "created": time.strftime("%Y-%m-%d %H:%M:%S"), "speed": [], "memory": None}
+    if not args.skip_speed:
+        result["speed"] = speed(backend, sizes, impls, separate=separate, timing=timing, threads=args.threads,
+                                log=lambda m: print(m, flush=True))
     if not args.skip_memory:
-        for T in memory["lengths"]:
-            for mode in ("truncated", "full"):
-                r = _spawn(["memory", mode, str(T), str(memory["batch"]), str(memory["units"]), str(memory["chunk"])])
-                r = {"mode": mode, "T": T, **r}
-                result["memory"].append(r)
-                msg = r.get("error") or f"peak {r['peak_mb']:.1f} MiB, {r['seconds']:.2f} s"
-                print(f"  memory {mode:9s} T={T:6d}: {msg}", flush=True)
+        result["memory"] = memory_sweep(backend, config, log=lambda m: print(m, flush=True))
+    result["host"]["load_average_at_end"] = host_info()["load_average_1_5_15_min"]
 
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"lm_{backend}_{device.lower()}"
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
-    pngs = _plot(result, stem)
+    tag = f"{backend}_{device}{'_quick' if args.quick else ''}"
+    written = [args.out / f"lm_{tag}.json"]
+    written[0].write_text(json.dumps(result, indent=1) + "\n")
+    gpu_name = next((r["device"] for r in result["speed"] if "device" in r), "GPU")
+    where = gpu_name if gpu else f"{host['cpu']}, {host['cpus']} cores"
+    title = f"LSTM language model, KERAS_BACKEND={backend} ({where})"
+    if plot_speed(result["speed"], title, args.out / f"lm_speed_{tag}.png"):
+        written.append(args.out / f"lm_speed_{tag}.png")
+    if result["memory"] and plot_memory([result["memory"]], title, args.out / f"lm_memory_{tag}.png"):
+        written.append(args.out / f"lm_memory_{tag}.png")
     print()
-    print(_markdown(result))
-    print()
-    print("wrote", ", ".join(str(pathlib.Path(p).relative_to(ROOT)) if str(p).startswith(str(ROOT)) else str(p)
-                              for p in [stem.with_suffix(".json"), *pngs]))
-    return 0
+    if result["speed"]:
+        print(markdown_speed(result["speed"]))
+        print()
+    if result["memory"]:
+        print(markdown_memory(result["memory"]))
+        print()
+    print("wrote", ", ".join(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in written))
+    failed = [r for r in result["speed"] if "error" in r] or (result["memory"] or {}).get("errors")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -18,11 +18,29 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from rnnkit import data as D
-from rnnkit.checks import CheckFailed, _as_array, _call, _compare, _fail, _passed, _unpack
+from rnnkit import data as D  # noqa: F401  (kept for checks written against the older module)
+from rnnkit.checks import (
+    TOOLS,
+    CheckFailed,
+    _as_array,
+    _call,
+    _check,
+    _compare,
+    _fail,
+    _mistake,
+    _passed,
+    _rng,
+    _same,
+    _unpack,
+    _variant,
+    hidden_test,
+    hint,
+)
 
 __all__ = [
     "CheckFailed",
+    "hint",
+    "hidden_test",
     "pad_and_mask",
     "masked_mean",
     "confusion_matrix",
@@ -34,7 +52,7 @@ __all__ = [
     "recursive_forecast",
 ]
 
-CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower())
+CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower() and name not in TOOLS)
 
 
 def _ragged(rng: np.random.Generator, n: int, max_len: int, vocab: int) -> list[list[int]]:
@@ -55,60 +73,108 @@ def _mask_case(rng: np.random.Generator, N: int, T: int) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
+def _pad_end(seqs: Sequence[Sequence[int]], maxlen: int, *, keep_last: bool = False, front: bool = False) -> np.ndarray:
+    out = np.zeros((len(seqs), maxlen), dtype=np.int64)
+    for i, s in enumerate(seqs):
+        s = list(s)[-maxlen:] if keep_last else list(s)[:maxlen]
+        if front:
+            out[i, maxlen - len(s):] = s
+        else:
+            out[i, :len(s)] = s
+    return out
+
+
+@_check(more="start from a (N, maxlen) int array of zeros; for each sequence keep at most its first maxlen ids and "
+        "copy them to the start of its row; the mask is a bool array, True exactly where a real id was copied",
+        reference=("rnnkit.data.pad_sequences", "rnnkit.data.padding_mask", "keras.utils.pad_sequences"))
 def pad_and_mask(fn: Callable[[Sequence[Sequence[int]], int], tuple[np.ndarray, np.ndarray]]) -> None:
     """Check ``fn(sequences, maxlen) -> (padded (N, maxlen) int, mask (N, maxlen) bool)``, padding and cutting at the end."""
     name = "pad_and_mask"
-    rng = np.random.default_rng(80)
+    rng = _rng(80)
     for n, max_len, maxlen in [(4, 6, 6), (5, 9, 4), (1, 3, 5)]:
         seqs = _ragged(rng, n, max_len, 20)
-        padded, mask = _unpack(name, _call(name, fn, seqs, maxlen), 2, "padded, mask")
-        want = D.pad_sequences(seqs, maxlen=maxlen)
+        seqs[0] = seqs[0][:1]  # a one-token sequence
+        copies = [list(s) for s in seqs]
+        padded, mask = _unpack(name, _call(name, fn, copies, maxlen), 2, "padded, mask")
+        if copies != seqs:
+            _fail(name, "your function changed the lists it was given", "copy the ids into a new array; leave the input alone")
+        want = _pad_end(seqs, maxlen)
+        want_mask = want != 0
         got = _as_array(name, "padded", padded)
-        front = np.stack([np.pad(np.asarray(s[-maxlen:]), (maxlen - min(len(s), maxlen), 0)) for s in seqs])
-        if got.shape == want.shape and np.array_equal(got, front) and not np.array_equal(got, want):
-            _fail(name, "the zeros are at the front (and long sequences lose their first tokens)",
-                  "that is keras.utils.pad_sequences' default ('pre'); here put the tokens first: padded[i, :len(s)] = s[:maxlen]")
-        _compare(name, "padded", padded, want, "start from np.zeros((N, maxlen), int) and copy each sequence, cut to maxlen, into the front of its row")
-        _compare(name, "mask", np.asarray(mask, dtype=float), D.padding_mask(want).astype(float),
-                 "mask[i, t] is True exactly where a real token sits, i.e. t < len(sequence i); with id 0 as padding, padded != 0")
+        _mistake(name, got, want, [
+            (_pad_end(seqs, maxlen, keep_last=True, front=True), "the zeros are at the front (and long sequences lose their first tokens)",
+             "that is keras.utils.pad_sequences' default ('pre'); here the tokens come first and the zeros after them"),
+            (_pad_end(seqs, maxlen, front=True), "the zeros are at the front", "here every sequence starts at position 0 of its row"),
+            (_pad_end(seqs, maxlen, keep_last=True), "long sequences keep their LAST maxlen tokens",
+             "cut at the end: a long sequence keeps its first maxlen tokens"),
+        ])
+        if got.shape == want.shape and np.asarray(padded).dtype.kind == "f":
+            _fail(name, f"padded has dtype {np.asarray(padded).dtype}", "token ids are integers: make the array with dtype=int")
+        _compare(name, "padded", padded, want, "each row holds its sequence from position 0, cut to maxlen, then zeros")
+        m = np.asarray(mask)
+        if m.shape == want.shape and _same(m.astype(float), (~want_mask).astype(float)):
+            _fail(name, "the mask is inverted: True on padding, False on real tokens", "True marks a REAL token")
+        if m.shape == want.shape and m.dtype != bool and _same(m.astype(float), want_mask.astype(float)):
+            _fail(name, f"the mask has the right values but dtype {m.dtype}", "the exercise asks for a bool mask (a comparison gives one)")
+        _compare(name, "mask", m.astype(float) if m.dtype != object else mask, want_mask.astype(float),
+                 "mask[i, t] is True exactly where a real token sits")
     _passed(name, "padded ids and masks correct on 3 cases, including sequences longer than maxlen")
 
 
+@_check(more="m = mask[..., None] turns the (N, T) mask into (N, T, 1), which multiplies every feature; sum h * m over "
+        "axis 1 and divide by m summed over axis 1, the number of real steps of each row")
 def masked_mean(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
     """Check ``fn(h (N, T, H), mask (N, T)) -> (N, H)``: the mean of each row's states over its real steps only."""
     name = "masked_mean"
-    rng = np.random.default_rng(81)
+    rng = _rng(81)
     for N, T, H in [(3, 5, 4), (2, 7, 1), (4, 3, 6)]:
         h = rng.standard_normal((N, T, H))
         mask = _mask_case(rng, N, T)
-        want = (h * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        m = mask[..., None]
+        want = (h * m).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         got = _call(name, fn, h.copy(), mask.copy())
-        if np.shape(got) == want.shape and np.allclose(got, h.mean(axis=1)):
-            _fail(name, "you averaged over every step, padding included",
-                  "multiply h by mask[..., None] before summing over time, and divide by the number of REAL steps, mask.sum(axis=1)")
-        if np.shape(got) == want.shape and np.allclose(got, (h * mask[..., None]).sum(axis=1) / T):
-            _fail(name, "the padded steps are zeroed but you still divide by T",
-                  "divide each row by its own count of real steps: mask.sum(axis=1, keepdims=True)")
-        _compare(name, "the pooled states", got, want, "sum h over the real steps of each row (axis 1) and divide by how many there are")
+        _mistake(name, got, want, [
+            (h.mean(axis=1), "you averaged over every step, padding included",
+             "padded steps must not count: neither in the sum nor in the number you divide by"),
+            ((h * m).sum(axis=1) / T, "the padded steps are zeroed but you still divide by T",
+             "divide each row by its own number of real steps"),
+            ((h * m).sum(axis=1) / mask.sum(), "you divided by the number of real steps of the whole batch",
+             "each row has its own count of real steps"),
+        ])
+        if np.shape(got) == (N, T):
+            _fail(name, f"the result has shape {(N, T)}: you averaged over the features", "average over time (axis 1), keep the H features")
+        _compare(name, "the pooled states", got, want, "row n must be the average of h[n, t] over the t where mask[n, t] is True")
     _passed(name, "correct on 3 cases with different amounts of padding")
 
 
+@_check(more="start from np.zeros((2, 2), int) and, for every example, add 1 at [true class, predicted class]; rows are "
+        "the true class, columns the prediction")
 def confusion_matrix(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
     """Check ``fn(y_true, y_pred) -> (2, 2)`` counts, rows = true class (0, 1), columns = predicted class (0, 1)."""
     name = "confusion_matrix"
-    rng = np.random.default_rng(82)
-    for n in (20, 7, 50):
+    rng = _rng(82)
+    for n in (20, 7, 4):
         y_true = rng.integers(0, 2, size=n)
         y_pred = np.where(rng.random(n) < 0.7, y_true, 1 - y_true)
-        y_pred[0], y_true[0] = 1, 0  # at least one false positive, so a transposed answer shows
-        y_pred[1], y_true[1] = 1, 1
+        if n == 4:  # one class only: the matrix is still 2 x 2
+            y_true, y_pred = np.zeros(n, dtype=int), np.array([0, 0, 1, 0])
+        else:
+            y_pred[0], y_true[0] = 1, 0  # at least one false positive, so a transposed answer shows
+            y_pred[1], y_true[1] = 1, 1
+            y_pred[2], y_true[2] = 1, 1  # and a count above 1
         want = np.zeros((2, 2))
         np.add.at(want, (y_true, y_pred), 1)
         got = _call(name, fn, y_true.copy(), y_pred.copy())
-        if np.shape(got) == (2, 2) and np.array_equal(np.asarray(got), want.T) and not np.array_equal(want, want.T):
-            _fail(name, "rows and columns are swapped",
-                  "row = the TRUE class, column = the PREDICTED class: cm[1, 0] counts positives the model called negative")
-        _compare(name, "the confusion matrix", got, want, "cm[i, j] = number of examples with y_true == i and y_pred == j")
+        if n == 4 and np.shape(got) != (2, 2):
+            _fail(name, f"when every true label is 0 the result has shape {np.shape(got)}, expected (2, 2)",
+                  "the matrix is always 2 x 2, even when a class never occurs in the data")
+        _mistake(name, got, want, [
+            (want.T, "rows and columns are swapped", "row = the TRUE class, column = the PREDICTED class"),
+            (want / n, "you returned fractions, not counts", "each entry is a number of examples"),
+            ((want > 0).astype(float), "every nonzero entry is 1: the entries are set, not counted",
+             "several examples fall in the same cell: add 1 for each (+=), do not assign (=)"),
+        ])
+        _compare(name, "the confusion matrix", got, want, "entry [i, j] counts the examples of true class i predicted as j")
     _passed(name, "counts correct on 3 cases")
 
 
@@ -117,85 +183,131 @@ def confusion_matrix(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None
 # --------------------------------------------------------------------------
 
 
+@_check(more="(y_true == y_pred) is an (N, T) array of booleans; indexing it with the mask keeps the real tokens of all "
+        "sentences in one flat array, and the mean of that array is the answer")
 def masked_accuracy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
     """Check ``fn(y_true (N, T), y_pred (N, T), mask (N, T)) -> float``: the share of real tokens tagged right."""
     name = "masked_accuracy"
-    rng = np.random.default_rng(100)
+    rng = _rng(100)
     for N, T, C in [(4, 6, 5), (2, 9, 3), (6, 4, 12)]:
         mask = _mask_case(rng, N, T)
         y_true = np.where(mask, rng.integers(1, C, size=(N, T)), 0)
         y_pred = np.where(rng.random((N, T)) < 0.6, y_true, rng.integers(0, C, size=(N, T)))
         y_pred[~mask] = 0  # padding "predicted" as padding: counting it would inflate the score
-        want = float((y_true == y_pred)[mask].mean())
+        right = y_true == y_pred
+        want = float(right[mask].mean())
         got = _call(name, fn, y_true.copy(), y_pred.copy(), mask.copy())
         if np.ndim(got) != 0:
-            _fail(name, f"expected one number, got an array of shape {np.shape(got)}", "average over every real token of every sentence at once")
-        if abs(float(got) - float((y_true == y_pred).mean())) < 1e-9 and abs(want - float((y_true == y_pred).mean())) > 1e-9:
-            _fail(name, f"you counted the padding: got {float(got):.4f}, expected {want:.4f}",
-                  "compare only where mask is True: (y_true == y_pred)[mask].mean()")
-        if abs(float(got) - np.mean([(y_true[i] == y_pred[i])[mask[i]].mean() for i in range(N)])) < 1e-9 and abs(float(got) - want) > 1e-9:
-            _fail(name, "you averaged per sentence, then over sentences",
-                  "every real token counts once, so long sentences weigh more: divide the number right by the number of real tokens")
-        _compare(name, "the accuracy", np.asarray(got), np.asarray(want), "number of real tokens with y_true == y_pred, divided by mask.sum()")
+            _fail(name, f"expected one number, got an array of shape {np.shape(got)}",
+                  "one number for the whole batch: every real token of every sentence counts once")
+        _mistake(name, got, want, [
+            (float(right.mean()), f"you counted the padding: got {float(np.asarray(got, dtype=float)):.4f}, expected {want:.4f}",
+             "padded positions are neither right nor wrong: leave them out entirely"),
+            (float(np.mean([right[i][mask[i]].mean() for i in range(N)])), "you averaged per sentence first, then over sentences",
+             "every real token counts once, so a long sentence weighs more than a short one"),
+            (float(right[mask].sum() / mask.size), "you divided by mask.size, which counts the padding",
+             "divide the number of right tags by the number of REAL tokens"),
+            (float(right.sum() / mask.sum()), "the padding counts as right in the numerator",
+             "count right tags only where mask is True"),
+        ])
+        _compare(name, "the accuracy", np.asarray(got, dtype=float), np.asarray(want),
+                 "the share of real tokens (mask True) whose predicted tag equals the true one")
     _passed(name, "correct on 3 padded batches")
 
 
+@_check(more="np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0] is the (N, T) probability of the true "
+        "tag; index it with the mask BEFORE taking the log (a padded position may hold a probability of 0), then "
+        "average minus the log over those real tokens")
 def masked_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
     """Check ``fn(probs (N, T, C), y_true (N, T), mask (N, T)) -> float``: mean -log p[true tag] over real tokens."""
     name = "masked_cross_entropy"
-    rng = np.random.default_rng(101)
-    for N, T, C in [(3, 5, 4), (2, 8, 6), (5, 3, 3)]:
+    rng = _rng(101)
+    for k, (N, T, C) in enumerate([(3, 5, 4), (2, 8, 6), (5, 3, 3)]):
         logits = rng.standard_normal((N, T, C)) * 2
         probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
         mask = _mask_case(rng, N, T)
         y_true = np.where(mask, rng.integers(0, C, size=(N, T)), 0)
-        nll = -np.log(np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0])  # (N, T)
-        want = float(nll[mask].mean())
+        if k == 2:  # the model gives the padding tag 0 probability 0 somewhere in the padding
+            pad = np.argwhere(~mask)[0]
+            probs[pad[0], pad[1]] = np.r_[0.0, np.full(C - 1, 1.0 / (C - 1))]
+        p_true = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
+        nll_real = -np.log(p_true[mask])
+        want = float(nll_real.mean())
         got = _call(name, fn, probs.copy(), y_true.copy(), mask.copy())
         if np.ndim(got) != 0:
             _fail(name, f"expected one number, got an array of shape {np.shape(got)}", "average over the real tokens to one number")
-        if abs(float(got) - float(nll.mean())) < 1e-9:
-            _fail(name, f"the padded steps were averaged in: got {float(got):.4f}, expected {want:.4f}",
-                  "keep only the losses where mask is True, then average those")
-        if abs(float(got) - float(nll[mask].sum() / mask.size)) < 1e-9:
-            _fail(name, "you zeroed the padding but divided by N * T", "divide by the number of real tokens, mask.sum()")
-        _compare(name, "the loss", np.asarray(got), np.asarray(want),
-                 "pick p[n, t, y_true[n, t]] with np.take_along_axis, take -log, and average over the real tokens")
+        value = float(np.asarray(got, dtype=float))
+        if k == 2 and not np.isfinite(value):
+            _fail(name, f"the loss is {value}: at a padded position the true-tag probability is 0, and log(0) * 0 "
+                        "is NaN (or the padding was averaged in)",
+                  "select the real tokens with the mask BEFORE the log, instead of multiplying by the mask after it")
+        with np.errstate(all="ignore"):
+            nll = -np.log(p_true)
+        per_sentence = float(np.mean([nll_real_i.mean() for nll_real_i in (-np.log(p_true[i][mask[i]]) for i in range(N))]))
+        _mistake(name, value, want, [
+            (float(nll.mean()), f"the padded steps were averaged in: got {value:.4f}, expected {want:.4f}",
+             "padded positions have no tag to predict: leave them out"),
+            (float(nll_real.sum() / mask.size), "you zeroed the padding but divided by N * T",
+             "divide by the number of real tokens, not by the size of the array"),
+            (per_sentence, "you averaged per sentence first, then over sentences",
+             "every real token counts once: one mean over all real tokens of the batch"),
+            (-want, "the loss is negative: the minus sign is missing", "log of a probability is <= 0; the loss is minus that"),
+            (float(nll_real.sum()), "you returned the sum, not the mean", "divide by the number of real tokens"),
+        ])
+        _compare(name, "the loss", np.asarray(value), np.asarray(want),
+                 "the mean of -log p[n, t, y_true[n, t]] over the positions where mask is True")
     _passed(name, "correct on 3 padded batches")
 
 
 _TINY_CORPUS = (
-    [["the", "dog", "runs"], ["the", "runs", "end"], ["a", "dog", "can", "run"], ["runs", "can", "the", "dog"], ["the", "end"]],
-    [["DET", "NOUN", "VERB"], ["DET", "NOUN", "NOUN"], ["DET", "NOUN", "VERB", "VERB"], ["VERB", "NOUN", "DET", "NOUN"], ["DET", "NOUN"]],
+    [["the", "dog", "runs"], ["the", "runs", "end"], ["a", "dog", "can", "run"], ["runs", "can", "the", "dog"], ["the", "end"],
+     ["dog", "runs"], ["the", "runs"], ["end"], ["end"]],
+    [["DET", "NOUN", "VERB"], ["DET", "NOUN", "NOUN"], ["DET", "NOUN", "VERB", "VERB"], ["VERB", "NOUN", "DET", "NOUN"], ["DET", "NOUN"],
+     ["NOUN", "VERB"], ["DET", "NOUN"], ["NOUN"], ["NOUN"]],
+)
+_HIDDEN_CORPUS = (
+    [["we", "can", "fish"], ["fish", "can", "swim"], ["we", "fish"], ["can", "we", "swim", "fish"]],
+    [["PRON", "VERB", "VERB"], ["NOUN", "VERB", "VERB"], ["PRON", "VERB"], ["VERB", "PRON", "VERB", "NOUN"]],
 )
 
 
+@_check(more="walk over the (word, tag) pairs of every sentence; keep a Counter of tags for each word (a dict of "
+        "Counters) and one Counter of all tags; then each word's entry is its Counter's most common tag")
 def most_frequent_tag(fn: Callable[[list[list[str]], list[list[str]]], tuple[dict[str, str], str]]) -> None:
     """Check ``fn(sentences, tags) -> (table, default)``: each word's most frequent tag, and the most frequent tag overall."""
     name = "most_frequent_tag"
-    sents, tags = _TINY_CORPUS
+    sents, tags = _variant(_TINY_CORPUS, _HIDDEN_CORPUS)
     out = _unpack(name, _call(name, fn, [list(s) for s in sents], [list(t) for t in tags]), 2, "table, default")
     table, default = out
     if not isinstance(table, dict):
-        _fail(name, f"the table should be a dict word -> tag, got {type(table).__name__}", "build it with a Counter of tags per word")
+        _fail(name, f"the table should be a dict word -> tag, got {type(table).__name__}", "one entry per training word")
     per_word: dict[str, Counter] = {}
+    last: dict[str, str] = {}
     for s, t in zip(sents, tags):
         for w, g in zip(s, t):
             per_word.setdefault(w, Counter())[g] += 1
-    want = {w: c.most_common(1)[0][0] for w, c in per_word.items()}
-    missing = sorted(set(want) - set(table))
+            last[w] = g
+    best = {w: {g for g, k in c.items() if k == max(c.values())} for w, c in per_word.items()}  # ties: any top tag
+    missing = sorted(set(per_word) - set(table))
     if missing:
-        _fail(name, f"{len(missing)} training word(s) have no entry, e.g. {missing[0]!r}", "every word of the training sentences needs its tag")
-    wrong = {w: table[w] for w in want if table[w] != want[w]}
+        _fail(name, f"{len(missing)} training word(s) have no entry, e.g. {missing[0]!r}", "every word of every training sentence needs its tag")
+    wrong = {w: table[w] for w in per_word if table[w] not in best[w]}
     if wrong:
         w = sorted(wrong)[0]
+        if all(table[v] == last[v] for v in per_word):
+            _fail(name, f"each word gets the tag it had LAST, e.g. {w!r}: {wrong[w]!r}, but it is tagged {dict(per_word[w])}",
+                  "count all of a word's tags and keep the most frequent one, not the latest")
         _fail(name, f"{len(wrong)} word(s) get the wrong tag, e.g. {w!r}: you said {wrong[w]!r}, but it is tagged "
               f"{dict(per_word[w])} in the training data", "count the tags of each word separately and keep the most common one")
-    want_default = Counter(g for t in tags for g in t).most_common(1)[0][0]
-    if default != want_default:
-        _fail(name, f"the default tag is {default!r}, expected {want_default!r}",
-              "a word never seen in training gets the tag that is most frequent over ALL training tokens")
-    _passed(name, f"all {len(want)} words and the default tag correct")
+    overall = Counter(g for t in tags for g in t)
+    top = {g for g, k in overall.items() if k == max(overall.values())}
+    if default not in top:
+        per_type = Counter(g for w, c in per_word.items() for g in [c.most_common(1)[0][0]])
+        hint = ("count every token, not every word once: a frequent word counts as often as it occurs"
+                if default in {g for g, k in per_type.items() if k == max(per_type.values())} else
+                "a word never seen in training gets the tag that is most frequent over ALL training tokens")
+        _fail(name, f"the default tag is {default!r}, expected {sorted(top)[0]!r} (counts over all tokens: {dict(overall)})", hint)
+    _passed(name, f"all {len(per_word)} words and the default tag correct")
 
 
 # --------------------------------------------------------------------------
@@ -203,37 +315,61 @@ def most_frequent_tag(fn: Callable[[list[list[str]], list[list[str]]], tuple[dic
 # --------------------------------------------------------------------------
 
 
+@_check(more="the number of windows is T - input_len - horizon + 1; window i is series[i : i + input_len] and its "
+        "targets are the next horizon values, which start at index i + input_len; an index array "
+        "np.arange(n)[:, None] + np.arange(input_len) builds all windows at once",
+        reference=("rnnkit.data.make_windows",))
 def make_windows(fn: Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarray]]) -> None:
     """Check ``fn(series (T,), input_len, horizon) -> (X (N, L) or (N, L, 1), Y (N, H))``, windows with stride 1."""
     name = "make_windows"
-    rng = np.random.default_rng(140)
-    for T, L, H in [(12, 3, 1), (20, 5, 4), (9, 8, 1)]:
+    rng = _rng(140)
+    for T, L, H in _variant([(12, 3, 1), (20, 5, 4), (9, 8, 1)], [(15, 4, 2), (10, 1, 3), (7, 5, 2)]):
         series = np.round(rng.standard_normal(T), 3)
         X, Y = _unpack(name, _call(name, fn, series.copy(), L, H), 2, "X, Y")
-        want_X, want_Y = D.make_windows(series, L, H)
+        want_X = np.stack([series[i:i + L] for i in range(T - L - H + 1)])[..., None]
+        want_Y = np.stack([series[i + L:i + L + H] for i in range(T - L - H + 1)])
         got_X = _as_array(name, "X", X)
         if got_X.ndim == 2:
             got_X = got_X[..., None]
         n = len(want_X)
-        if got_X.ndim == 3 and got_X.shape[0] in (n - 1, n + 1):
-            _fail(name, f"you made {got_X.shape[0]} windows, expected {n} for T={T}, input_len={L}, horizon={H}",
-                  "the last window's targets must end at the last value: there are T - input_len - horizon + 1 windows")
-        _compare(name, "X", got_X, want_X, "window i is series[i : i + input_len]")
-        _compare(name, "Y", Y, want_Y, "the targets of window i are the NEXT horizon values, series[i + input_len : i + input_len + horizon]")
+        where = f"for T={T}, input_len={L}, horizon={H}"
+        if got_X.ndim == 3 and got_X.shape[0] in (n - 1, n + 1) and got_X.shape[1:] == want_X.shape[1:]:
+            _fail(name, f"{where} you made {got_X.shape[0]} windows, expected {n}",
+                  "the last window's targets end exactly at the last value of the series")
+        _compare(name, f"X ({where})", got_X, want_X, "window i holds input_len consecutive values starting at index i")
+        Yg = _as_array(name, "Y", Y)
+        early = np.stack([series[i + L - 1:i + L - 1 + H] for i in range(n)])
+        _mistake(name, Yg, want_Y, [
+            (early, f"{where} the targets start one step early: the last input value is also the first target",
+             "the targets are the values AFTER the window; a model that sees its target in the input is cheating"),
+            (want_X[:, -H:, 0] if H <= L else want_Y, f"{where} the targets are the last values of the window itself",
+             "the targets come after the window, not from inside it"),
+        ])
+        _compare(name, f"Y ({where})", Yg, want_Y, "the targets of window i are the horizon values that follow it")
     _passed(name, "windows and targets correct on 3 cases")
 
 
+@_check(more="X[:, -1:] is the last value of each window as an (N, 1) column; repeating that column horizon times "
+        "along axis 1 gives (N, horizon)")
 def last_value_forecast(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
     """Check ``fn(X (N, L), horizon) -> (N, H)``: the naive forecast that repeats each window's last value."""
     name = "last_value_forecast"
-    rng = np.random.default_rng(141)
-    for N, L, H in [(4, 5, 1), (3, 6, 7), (1, 2, 3)]:
+    rng = _rng(141)
+    for N, L, H in _variant([(4, 5, 1), (3, 6, 7), (1, 2, 3)], [(5, 4, 2), (2, 3, 6), (1, 7, 1)]):
         X = rng.standard_normal((N, L))
         want = np.repeat(X[:, -1:], H, axis=1)
         got = _call(name, fn, X.copy(), H)
-        if np.shape(got) == want.shape and np.allclose(got, np.repeat(X[:, :1], H, axis=1)):
-            _fail(name, "you repeated the FIRST value of each window", "the most recent value is the last one, X[:, -1]")
-        _compare(name, "the forecast", got, want, "np.repeat(X[:, -1:], horizon, axis=1) gives (N, horizon)")
+        if np.shape(got) == (N,):
+            _fail(name, f"the result has shape {(N,)}: one value per window, not a row of horizon={H} forecasts",
+                  "keep a column per future step: the result is (N, horizon), even when horizon is 1")
+        if np.shape(got) == (N * H,):
+            _fail(name, f"the result has shape {(N * H,)}: the forecasts are in one flat array", "the result is (N, horizon)")
+        _mistake(name, got, want, [
+            (np.repeat(X[:, :1], H, axis=1), "you repeated the FIRST value of each window", "the most recent value is the last one"),
+            (np.repeat(X.mean(axis=1, keepdims=True), H, axis=1), "you repeated the MEAN of each window",
+             "persistence repeats the last observed value, not an average"),
+        ])
+        _compare(name, "the forecast", got, want, "every future step of window n equals the last value of window n")
     _passed(name, "correct on 3 cases")
 
 
@@ -247,24 +383,48 @@ def _linear_step(weights: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     return step
 
 
+@_check(more="keep a window array; horizon times: y = step(window) is (N,), store it, and make the next window from "
+        "the window without its first (oldest) column plus y as a new last column; stack the stored forecasts along "
+        "axis 1")
 def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndarray, int], np.ndarray]) -> None:
     """Check ``fn(step, X (N, L), horizon) -> (N, H)``: a one-step model fed its own forecasts, ``horizon`` times.
 
     ``step(window (N, L)) -> (N,)`` forecasts the value after each window.
     """
     name = "recursive_forecast"
-    rng = np.random.default_rng(142)
-    for N, L, H in [(3, 4, 5), (2, 3, 1), (1, 6, 8)]:
-        weights = rng.standard_normal(L) / L
+    rng = _rng(142)
+    for N, L, H in _variant([(3, 4, 5), (2, 3, 1), (1, 6, 8)], [(2, 5, 4), (4, 2, 3)]):
+        weights = rng.standard_normal(L) / L + np.r_[np.zeros(L - 1), 0.5]
         step = _linear_step(weights)
         X = rng.standard_normal((N, L))
-        want, window = np.zeros((N, H)), X.copy()
-        for h in range(H):
-            want[:, h] = step(window)
-            window = np.concatenate([window[:, 1:], want[:, h : h + 1]], axis=1)
+
+        def roll(drop_newest: bool = False, prepend: bool = False, N: int = N, H: int = H, X: np.ndarray = X,
+                 step: Callable[[np.ndarray], np.ndarray] = step) -> np.ndarray:
+            out, window = np.zeros((N, H)), X.copy()
+            for k in range(H):
+                out[:, k] = step(window)
+                y = out[:, k:k + 1]
+                if prepend:
+                    window = np.concatenate([y, window[:, :-1]], axis=1)
+                elif drop_newest:
+                    window = np.concatenate([window[:, :-1], y], axis=1)
+                else:
+                    window = np.concatenate([window[:, 1:], y], axis=1)
+            return out
+
+        want = roll()
         got = _call(name, fn, step, X.copy(), H)
-        if H > 1 and np.shape(got) == want.shape and np.allclose(got, np.repeat(want[:, :1], H, axis=1)):
-            _fail(name, "every step repeats the first forecast", "after each step, drop the window's oldest value and append the new forecast")
-        _compare(name, "the forecasts", got, want,
-                 "loop horizon times: y = step(window); store it; window = np.concatenate([window[:, 1:], y[:, None]], axis=1)")
+        if np.shape(got) == (H, N) and H != N:
+            _fail(name, f"the result has shape {(H, N)}: it looks transposed (one row per step)",
+                  "one row per window, one column per future step: (N, horizon)")
+        if H > 1:
+            _mistake(name, got, want, [
+                (np.repeat(want[:, :1], H, axis=1), "every step repeats the first forecast",
+                 "after each step the window must change: the forecast becomes its newest value"),
+                (roll(drop_newest=True), "the newest value is dropped instead of the oldest",
+                 "the window slides forward in time: drop its FIRST column"),
+                (roll(prepend=True), "the forecast is put at the front of the window",
+                 "the forecast is the most recent value, so it goes at the END of the window"),
+            ])
+        _compare(name, "the forecasts", got, want, "step k must see the window that ends with the forecasts of steps 0 .. k-1")
     _passed(name, "correct on 3 cases (a linear one-step model rolled forward)")

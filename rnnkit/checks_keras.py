@@ -14,18 +14,33 @@ This module imports Keras (``import rnnkit`` does not).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 import keras
 import numpy as np
 
 from rnnkit import numpy_rnn as nr
-from rnnkit.checks import CheckFailed, _call, _compare, _fail, _passed
+from rnnkit.checks import (  # noqa: F401  (_not_written: kept for checks written against the older module)
+    TOOLS,
+    CheckFailed,
+    _call,
+    _check,
+    _compare,
+    _fail,
+    _not_written,
+    _passed,
+    _raised,
+    _rng,
+    _variant,
+    hidden_test,
+    hint,
+)
 
 __all__ = [
     "CheckFailed",
+    "hint",
+    "hidden_test",
     "recurrent_param_count",
     "run_in_chunks",
     "tagger_model",
@@ -34,7 +49,7 @@ __all__ = [
     "peephole_lstm_cell",
 ]
 
-CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower())
+CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower() and name not in TOOLS)
 
 
 # --------------------------------------------------------------------------
@@ -44,25 +59,6 @@ CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower())
 
 def _numpy(x: Any) -> np.ndarray:
     return np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float64)
-
-
-def _not_written(exc: BaseException | None) -> bool:
-    """True if a NotImplementedError is anywhere in the exception's chain (Keras re-wraps errors)."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, NotImplementedError):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
-
-
-def _raised(check: str, exc: Exception, doing: str, hint: str) -> NoReturn:
-    if _not_written(exc):
-        _fail(check, "it is not written yet (it raised NotImplementedError)",
-              "replace the line `raise NotImplementedError()` with your code")
-    lines = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()  # Keras adds context and bold type
-    message = next((line for line in lines if line.strip() and not line.startswith("Exception encountered")), "")
-    _fail(check, f"{doing} raised {type(exc).__name__}: {message.strip()}", hint)
 
 
 def _int_answer(check: str, fn: Callable[..., Any], args: tuple[Any, ...], want: int, hints: dict[int, str],
@@ -91,6 +87,8 @@ def _layer_params(kind: str, D: int, H: int, bidirectional: bool) -> int:
     return 2 * one if bidirectional else one
 
 
+@_check(more="per block: a D x H kernel, an H x H recurrent kernel and H biases; SimpleRNN has 1 block, LSTM 4, "
+        "GRU 3 (plus a second bias row); Bidirectional doubles everything")
 def recurrent_param_count(fn: Callable[[str, int, int, bool], int]) -> None:
     """Check ``fn(kind, D, H, bidirectional) -> int``: the parameters of one Keras recurrent layer.
 
@@ -99,29 +97,34 @@ def recurrent_param_count(fn: Callable[[str, int, int, bool], int]) -> None:
     with ``bidirectional=True`` it is wrapped in ``keras.layers.Bidirectional``.
     """
     name = "recurrent_param_count"
-    cases = [("SimpleRNN", 3, 4, False), ("LSTM", 100, 32, False), ("GRU", 8, 16, False),
-             ("LSTM", 5, 7, True), ("GRU", 64, 128, True), ("SimpleRNN", 1, 1, True)]
+    cases = _variant([("SimpleRNN", 3, 4, False), ("LSTM", 100, 32, False), ("GRU", 8, 16, False),
+                      ("LSTM", 5, 7, True), ("GRU", 64, 128, True), ("SimpleRNN", 1, 1, True)],
+                     [("GRU", 5, 3, False), ("SimpleRNN", 20, 10, True), ("LSTM", 9, 6, True), ("GRU", 2, 7, True)])
     for kind, D, H, bi in cases:
         want = _layer_params(kind, D, H, bi)
         blocks, copies = _BLOCKS[kind.lower()], 2 if bi else 1
         hints: dict[int, str] = {}
-        for wrong, hint in [  # the likely slips, most telling first; the first hint for a number wins
+        for wrong, hint_text in [  # the likely slips, most telling first; the first hint for a number wins
             (_layer_params(kind, D, H, False), "Bidirectional holds two independent copies of the layer "
              "(one per direction), each with its own weights"),
             (copies * blocks * (D * H + H * H + H), "GRU with reset_after=True (the Keras default) has TWO bias rows, "
              "bias (2, 3H): one added to x W, one to h U"),
             (copies * (D * H + H * H + H), f"{kind} has {blocks} blocks of weights (one per gate or candidate)"),
-            (copies * blocks * (D * H + H), "do not forget the recurrent kernel, H x H per block"),
+            (copies * blocks * (D * H + H), "each block also has a recurrent kernel, H x H"),
+            (copies * blocks * (D * H + D * D + H), "the recurrent kernel maps the state to the state: H x H"),
             (copies * blocks * (D * H + H * H), "each block also has a bias of H numbers"),
         ]:
             if wrong != want:
-                hints.setdefault(wrong, hint)
+                hints.setdefault(wrong, hint_text)
         _int_answer(name, fn, (kind, D, H, bi), want, hints,
                     "count per block: kernel D*H, recurrent kernel H*H, bias H; then blocks (1, 4 or 3), "
                     "an extra bias row for GRU, and x2 for Bidirectional")
     _passed(name, f"correct for {len(cases)} layers (SimpleRNN, LSTM, GRU, with and without Bidirectional)")
 
 
+@_check(more="keep a variable with the states (None at first); for each chunk call the layer with "
+        "initial_state=states, keep its output sequence and its new states; concatenate the outputs along "
+        "time at the end")
 def run_in_chunks(fn: Callable[[Any, np.ndarray, int], Any]) -> None:
     """Check ``fn(layer, x, chunk) -> (N, T, H)``: run ``layer`` over ``x`` chunk by chunk, carrying the state.
 
@@ -130,8 +133,8 @@ def run_in_chunks(fn: Callable[[Any, np.ndarray, int], Any]) -> None:
     whole sequence at once.
     """
     name = "run_in_chunks"
-    rng = np.random.default_rng(60)
-    cases = [(keras.layers.LSTM, 7, 3), (keras.layers.GRU, 6, 4)]
+    rng = _rng(60)
+    cases = _variant([(keras.layers.LSTM, 7, 3), (keras.layers.GRU, 6, 4)], [(keras.layers.GRU, 5, 2), (keras.layers.LSTM, 4, 4)])
     for Layer, T, chunk in cases:
         N, D, H = 3, 4, 5
         layer = Layer(H, return_sequences=True, return_state=True,
@@ -144,23 +147,30 @@ def run_in_chunks(fn: Callable[[Any, np.ndarray, int], Any]) -> None:
         try:
             got = fn(layer, x, chunk)
         except Exception as exc:
-            _raised(name, exc, f"for {label} your function", "each call is layer(x_chunk, initial_state=states); "
-                    "the layer returns [outputs, *states]")
+            _raised(name, exc, f"for {label} your function", "print the shape of each chunk's output and of the states "
+                    "the layer returns; the states go back in through the initial_state argument")
         got = _numpy(got) if not isinstance(got, (list, tuple)) else _numpy(keras.ops.concatenate(list(got), axis=1))
         if got.shape != want.shape:
+            if got.shape[0] == want.shape[0] and got.shape[2:] == want.shape[2:] and got.shape[1] == T - T % chunk:
+                _fail(name, f"for {label} the result covers {got.shape[1]} of the {T} steps: the last, shorter chunk is missing",
+                      "the last chunk may be shorter than chunk: run it too")
+            if got.shape[0] == want.shape[0] and got.shape[2:] == want.shape[2:] and got.shape[1] in (chunk, T % chunk):
+                _fail(name, f"for {label} the result covers {got.shape[1]} of the {T} steps: only one chunk's outputs",
+                      "keep every chunk's output sequence and join them all")
             _fail(name, f"for {label} the result has shape {got.shape}, expected {want.shape} = (N, T, H)",
-                  "concatenate the chunks' output sequences along the time axis (axis=1)")
+                  "join the chunks' output sequences along the time axis, not the batch axis")
         if not np.allclose(got, want, atol=1e-5):
             fresh = np.concatenate([_numpy(layer(x[:, s : s + chunk])[0]) for s in range(0, T, chunk)], axis=1)
             if np.allclose(got, fresh, atol=1e-5):
                 _fail(name, f"for {label} every chunk started from zeros, so the chunks after the first are wrong",
-                      "keep the states the layer returns (out, *states = layer(...)) and pass them as "
-                      "initial_state=states to the next chunk")
+                      "the next chunk must start from the states the previous chunk ended with")
         _compare(name, f"the chunked outputs ({label})", got, want,
                  "the chunked run must give exactly the outputs of one run over the whole sequence", tol=1e-5)
     _passed(name, "the chunked runs equal the full runs (LSTM with 2 states, GRU with 1; uneven last chunks)")
 
 
+@_check(more="ids -> Embedding with mask_zero=True -> a Bidirectional recurrent layer that returns sequences -> a "
+        "Dense softmax over the tags")
 def tagger_model(fn: Callable[[int, int, int], Any]) -> None:
     """Check ``fn(vocab_size, num_tags, units) -> keras.Model``: a bidirectional tagger for padded token ids.
 
@@ -169,7 +179,7 @@ def tagger_model(fn: Callable[[int, int, int], Any]) -> None:
     how much padding follows, and must see the tokens after them (bidirectional).
     """
     name = "tagger_model"
-    V, K, units = 20, 5, 8
+    V, K, units = _variant((20, 5, 8), (15, 4, 6))
     try:
         model = fn(V, K, units)
     except Exception as exc:
@@ -177,8 +187,8 @@ def tagger_model(fn: Callable[[int, int, int], Any]) -> None:
                 "and the functional API, or keras.Sequential")
     if not callable(model):
         _fail(name, f"expected a keras.Model, got {type(model).__name__}", "return the model you built")
-    rng = np.random.default_rng(70)
-    lengths = [9, 5, 2, 7]
+    rng = _rng(70)
+    lengths = _variant([9, 5, 2, 7], [6, 1, 8])
     N, T = len(lengths), max(lengths)
     ids = rng.integers(1, V, size=(N, T))
     for n, length in enumerate(lengths):
@@ -207,8 +217,8 @@ def tagger_model(fn: Callable[[int, int, int], Any]) -> None:
     drift = np.abs(out_long[:N, :T] - out).max(-1)[ids > 0].max()
     if drift > 1e-5:
         _fail(name, f"adding 3 more padding steps changed the outputs at real tokens by up to {drift:.3g}",
-              "let padding be skipped: keras.layers.Embedding(vocab_size, dim, mask_zero=True) makes a mask that "
-              "the recurrent layers (and Bidirectional) follow")
+              "the padding must be skipped: an Embedding with mask_zero=True makes a mask that the recurrent layers "
+              "(and Bidirectional) follow")
     if np.abs(out_long[N, 0] - out_long[0, 0]).max() < 1e-7:
         _fail(name, "the output at the first position does not change when the last token changes",
               "wrap the recurrent layer in keras.layers.Bidirectional so every position also sees what comes after it")
@@ -220,10 +230,12 @@ def tagger_model(fn: Callable[[int, int, int], Any]) -> None:
 # --------------------------------------------------------------------------
 
 
+@_check(more="the LSTM's own weights, plus one gain vector for each normalized pre-activation (input part, "
+        "recurrent part) and a gain and a shift for the cell state")
 def layer_norm_lstm_param_count(fn: Callable[[int, int], int]) -> None:
     """Check ``fn(D, H) -> int``: the parameters of ``rnnkit.cells.LayerNormLSTMCell(H)`` on D features."""
     name = "layer_norm_lstm_param_count"
-    for D, H in [(2, 3), (1, 1), (64, 256), (100, 32)]:
+    for D, H in _variant([(2, 3), (1, 1), (64, 256), (100, 32)], [(5, 7), (3, 2), (16, 9)]):
         lstm = 4 * H * (D + H + 1)
         hints = {
             lstm: "that is a plain LSTM; add the layer-norm parameters: a gain for each normalized vector "
@@ -237,7 +249,7 @@ def layer_norm_lstm_param_count(fn: Callable[[int, int], int]) -> None:
 
 
 def _mgu_numpy(x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
-               swap: bool = False, mix_flipped: bool = False) -> np.ndarray:
+               swap: bool = False, mix_flipped: bool = False, fused: bool = False) -> np.ndarray:
     H = h0.shape[1]
     h, out = h0, []
     for t in range(x.shape[1]):
@@ -248,7 +260,7 @@ def _mgu_numpy(x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b:
         else:
             Wh_f, Wh_h = Wh[:, :H], Wh[:, H:]
         f = nr.sigmoid(xw[:, :H] + h @ Wh_f)
-        hh = np.tanh(xw[:, H:] + (f * h) @ Wh_h)
+        hh = np.tanh(xw[:, H:] + (h if fused else f * h) @ Wh_h)
         h = f * h + (1 - f) * hh if mix_flipped else (1 - f) * h + f * hh
         out.append(h)
     return np.stack(out, axis=1)
@@ -289,6 +301,9 @@ def _run_layer(check: str, layer: Any, x: np.ndarray, states: list[np.ndarray]) 
     return [_numpy(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
 
 
+@_check(more="compute f first from the first halves of the kernels; then the candidate uses the second half of the"
+        " recurrent kernel on f * h_prev; the new state mixes h_prev and the candidate with weights 1 - f and"
+        " f")
 def minimal_gated_cell(cls: type) -> None:
     """Check a minimal gated unit cell class ``cls(units)`` (Zhou et al., 2016).
 
@@ -300,11 +315,11 @@ def minimal_gated_cell(cls: type) -> None:
         h_t = (1 - f) * h + f * h~
     """
     name = "minimal_gated_cell"
-    rng = np.random.default_rng(71)
-    N, T, D, H = 3, 5, 4, 6
+    rng = _rng(71)
+    N, T, D, H = _variant((3, 5, 4, 6), (2, 4, 3, 5))
     cell, layer = _build_cell_layer(name, cls, H, (N, T, D), return_sequences=True)
     if getattr(cell, "state_size", None) not in (H, [H], (H,)):
-        _fail(name, f"state_size is {cell.state_size!r}, expected {H} (one state of H units)", "self.state_size = units")
+        _fail(name, f"state_size is {cell.state_size!r}, expected {H} (one state of H units)", "keras.layers.RNN reads state_size: this cell has one state of units numbers")
     _check_weight_shapes(name, layer, [(D, 2 * H), (H, 2 * H), (2 * H,)], "kernel, recurrent_kernel, bias")
     Wx, Wh, b = _weights(rng, [(D, 2 * H), (H, 2 * H), (2 * H,)])
     layer.set_weights([Wx, Wh, b])
@@ -316,17 +331,20 @@ def minimal_gated_cell(cls: type) -> None:
     if got.shape == want.shape and not np.allclose(got, want, atol=1e-4):
         if np.allclose(got, _mgu_numpy(*args, mix_flipped=True), atol=1e-4):
             _fail(name, "h_t mixes the old state and the candidate the other way round",
-                  "h_t = (1 - f) * h_prev + f * h_cand: the gate f says how much of the NEW candidate to take")
+                  "the gate f says how much of the NEW candidate to take; 1 - f is the share of the old state that stays")
         if np.allclose(got, _mgu_numpy(*args, swap=True), atol=1e-4):
             _fail(name, "the blocks of the kernels are read in the wrong order",
-                  "the first H columns are f, the last H the candidate")
+                  "the first H columns of each weight belong to f, the last H to the candidate")
+        if np.allclose(got, _mgu_numpy(*args, fused=True), atol=1e-4):
+            _fail(name, "the candidate's recurrent input is h_prev, not f * h_prev",
+                  "the gate f also resets the state INSIDE the candidate, so that product cannot be fused with f's")
     _compare(name, "the output sequence", got, want,
-             "f = sigmoid(x W_f + h U_f + b_f); the candidate's recurrent input is (f * h_prev) @ U_h", tol=1e-4)
+             "compare your three equations one by one with the ones in the exercise", tol=1e-4)
     try:
         again = cls.from_config(cell.get_config())
     except Exception as exc:
         _raised(name, exc, "cls.from_config(cell.get_config())",
-                "get_config() must return {**super().get_config(), 'units': self.units}")
+                "get_config() returns the base layer's config plus the constructor's own arguments")
     if getattr(again, "units", None) != H:
         _fail(name, "a cell rebuilt from get_config() lost its units", "put 'units' into get_config()")
     _passed(name, "the cell matches the reference equations, with an initial state, and rebuilds from its config")
@@ -347,6 +365,8 @@ def _peephole_numpy(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, Wx: np.ndarra
     return np.stack(out, axis=1), h, c
 
 
+@_check(more="the input and forget gates add peephole * c_prev; the output gate adds its peephole row times the "
+        "new cell state, so compute c before o")
 def peephole_lstm_cell(cls: type) -> None:
     """Check a peephole LSTM cell class ``cls(units)`` (Gers and Schmidhuber, 2000).
 
@@ -359,11 +379,11 @@ def peephole_lstm_cell(cls: type) -> None:
         o = sigmoid(z_o + p_o * c),       h = o * tanh(c)
     """
     name = "peephole_lstm_cell"
-    rng = np.random.default_rng(72)
-    N, T, D, H = 3, 5, 4, 6
+    rng = _rng(72)
+    N, T, D, H = _variant((3, 5, 4, 6), (2, 4, 3, 5))
     cell, layer = _build_cell_layer(name, cls, H, (N, T, D), return_sequences=True, return_state=True)
     if list(np.atleast_1d(getattr(cell, "state_size", []))) != [H, H]:
-        _fail(name, f"state_size is {cell.state_size!r}, expected [{H}, {H}] (h and c)", "self.state_size = [units, units]")
+        _fail(name, f"state_size is {cell.state_size!r}, expected [{H}, {H}] (h and c)", "an LSTM cell has two states, h and c, of units numbers each")
     shapes = [(D, 4 * H), (H, 4 * H), (4 * H,), (3, H)]
     _check_weight_shapes(name, layer, shapes, "kernel, recurrent_kernel, bias, peephole")
     weights = _weights(rng, shapes)
@@ -379,11 +399,14 @@ def peephole_lstm_cell(cls: type) -> None:
     if got[0].shape == want[0].shape and not np.allclose(got[0], want[0], atol=1e-4):
         if np.allclose(got[0], _peephole_numpy(*args, o_uses_old_c=True)[0], atol=1e-4):
             _fail(name, "the output gate looks at the old cell state",
-                  "o peeks at the NEW cell state: compute c first, then o = sigmoid(z_o + p_o * c)")
+                  "the output gate peeks at the NEW cell state, so it can only be computed after c")
         no_peep = _peephole_numpy(*args[:6], np.zeros_like(args[6]))[0]
         if np.allclose(got[0], no_peep, atol=1e-4):
             _fail(name, "the outputs equal a plain LSTM's: the peephole weights are never used",
-                  "add p_i * c_prev, p_f * c_prev and p_o * c to the three gates' pre-activations")
+                  "each of the three gates adds its peephole row times a cell state to its pre-activation")
+        swapped = _peephole_numpy(*args[:6], args[6][[1, 0, 2]])[0]
+        if np.allclose(got[0], swapped, atol=1e-4):
+            _fail(name, "the peephole rows of the input and forget gates are swapped", "row 0 belongs to i, row 1 to f, row 2 to o")
     for what, g, w in zip(("the output sequence", "the final h", "the final c"), got, want):
         _compare(name, what, g, w, "rows of peephole: 0 for the input gate, 1 for the forget gate, 2 for the output gate",
                  tol=1e-4)

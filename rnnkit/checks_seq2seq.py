@@ -17,10 +17,25 @@ from typing import Any
 import numpy as np
 
 from rnnkit import seq2seq as s2s
-from rnnkit.checks import CheckFailed, _call, _compare, _fail, _passed
+from rnnkit.checks import (
+    TOOLS,
+    CheckFailed,
+    _call,
+    _check,
+    _compare,
+    _fail,
+    _mistake,
+    _passed,
+    _rng,
+    _variant,
+    hidden_test,
+    hint,
+)
 
 __all__ = [
     "CheckFailed",
+    "hint",
+    "hidden_test",
     "repeat_vector",
     "token_accuracy",
     "korean_caption",
@@ -29,7 +44,7 @@ __all__ = [
     "first_error",
 ]
 
-CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower())
+CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower() and name not in TOOLS)
 
 
 # --------------------------------------------------------------------------
@@ -37,57 +52,97 @@ CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower())
 # --------------------------------------------------------------------------
 
 
+@_check(more="v[:, None, :] has shape (N, 1, D): a time axis of length 1 in the middle; copying it T times along "
+        "that axis (axis=1) gives (N, T, D)")
 def repeat_vector(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
     """Check ``fn(v, T) -> (N, T, D)``: the vector ``v`` (N, D) copied to every one of ``T`` steps."""
     name = "repeat_vector"
-    for k, (N, D, T) in enumerate([(2, 3, 4), (1, 5, 1), (4, 2, 7)]):
-        v = np.random.default_rng(20 + k).standard_normal((N, D))
+    for k, (N, D, T) in enumerate(_variant([(2, 3, 4), (1, 5, 1), (4, 2, 7)], [(3, 2, 5), (2, 4, 1)])):
+        v = _rng(20 + k).standard_normal((N, D))
         got = _call(name, fn, v.copy(), T)
-        if np.shape(got) == (N, D, T):
+        want = np.repeat(v[:, None, :], T, axis=1)
+        if np.shape(got) == (N, D, T) and (N, D, T) != (N, T, D):
             _fail(name, f"the result has shape {np.shape(got)}, the axes of (N, T, D) = {(N, T, D)} in the wrong order",
-                  "time is the middle axis: v[:, None, :] adds it, then repeat along axis=1")
-        _compare(name, "repeat_vector(v, T)", got, np.repeat(v[:, None, :], T, axis=1),
-                 "step t of example n must equal v[n] for every t: np.repeat(v[:, None, :], T, axis=1)")
+                  "time is the middle axis: batch first, then time, then features")
+        if np.shape(got) == (N, T * D) and T > 1:
+            _fail(name, f"the result has shape {(N, T * D)}: the copies are side by side in one flat row",
+                  "add a separate time axis instead of lengthening the feature axis")
+        _mistake(name, got, want, [
+            (np.tile(v, (T, 1)).reshape(N, T, D), "the right shape, but example n gets other examples' vectors",
+             "copy each row along a new time axis; tiling the whole batch and reshaping mixes the rows"),
+        ])
+        _compare(name, "repeat_vector(v, T)", got, want, "step t of example n must equal v[n] for every t")
     _passed(name, "correct on 3 test cases")
 
 
+@_check(more="for each pair, append one end marker to both (e.g. list(p) + [None]); zip the two lists, count the "
+        "equal pairs, and add len(target) + 1 to the total; divide all correct by all total at the end",
+        reference=("rnnkit.seq2seq.token_accuracy",))
 def token_accuracy(fn: Callable[[Sequence[str], Sequence[str]], float]) -> None:
     """Check ``fn(predictions, targets) -> float``: per-token accuracy with the end counted as a token."""
     name = "token_accuracy"
-    cases: list[tuple[list[str], list[str], str]] = [
+    cases: list[tuple[list[str], list[str], str]] = _variant([
         (["forty-two", "seven"], ["forty-two", "seven"], "every prediction is right"),
         (["forty-twn", "sevem"], ["forty-two", "seven"], "one wrong character in each word"),
         (["forty", "seventeen"], ["forty-two", "seven"], "one prediction stops too early and one runs on too long"),
         (["fourty", "zero"], ["forty", "eight"], "an extra letter shifts every later position"),
-        (["", "x"], ["one", "two"], "empty and one-letter predictions"),
-    ]
+        (["", "tw"], ["one", "two"], "an empty prediction and one that stops early"),
+    ], [
+        (["three", "six"], ["three", "sixty"], "a prediction that stops early"),
+        (["ninety-nine", "one"], ["ninety", "one"], "a prediction that runs on"),
+        (["ten"], ["ten"], "one exact prediction"),
+    ])
     for preds, targets, what in cases:
-        got = _call(name, fn, preds, targets)
+        got = _call(name, fn, list(preds), list(targets))
         want = s2s.token_accuracy(preds, targets)
         if np.ndim(got) != 0:
             _fail(name, f"expected one number, got {type(got).__name__} {got!r}", "return correct / total as a float")
-        if abs(float(got) - want) > 1e-9:
+        value = float(got)
+        if abs(value - want) > 1e-9:
             count = sum(len(t) + 1 for t in targets)
-            _fail(name, f"for predictions {preds} and targets {targets} ({what}) you said {float(got):.4f}, expected {want:.4f}",
-                  f"compare position by position and divide by the {count} target tokens: each target's characters "
-                  "plus one for its end; a prediction that is too short or too long gets the end wrong")
+            no_end = sum(a == b for p, t in zip(preds, targets) for a, b in zip(p, t)) / sum(len(t) for t in targets)
+            exact = float(np.mean([p == t for p, t in zip(preds, targets)]))
+            per_target = float(np.mean([sum(a == b for a, b in zip(list(p) + [None], list(t) + [None])) / (len(t) + 1)
+                                        for p, t in zip(preds, targets)]))
+            problem = f"for predictions {preds} and targets {targets} ({what}) you said {value:.4f}, expected {want:.4f}"
+            if abs(value - no_end) < 1e-9:
+                _fail(name, problem + ": the end of each target is not counted",
+                      "each target has one more token, its end, which a too-short or too-long prediction gets wrong")
+            if abs(value - exact) < 1e-9:
+                _fail(name, problem + ": that is the share of exact matches", "compare token by token, not word by word")
+            if abs(value - per_target) < 1e-9:
+                _fail(name, problem + ": you averaged per word first", "every target token counts once: one division at the end")
+            _fail(name, problem, f"divide the number of matching positions by the {count} target tokens "
+                  "(each target's characters plus one for its end)")
     _passed(name, f"correct on {len(cases)} test cases, including too-short and too-long predictions")
 
 
+@_check(more="split n into its tens digit and its units digit (divmod); the word is (the tens digit's syllable if tens >= 2) + (십 if tens >= 1) "
+        "+ (the ones digit's syllable if ones >= 1), and 0 alone is 영",
+        reference=("rnnkit.seq2seq.number_words",),
+        forbid=[("num2words.num2words", "this exercise builds the words from the ten syllables, without num2words")])
 def korean_caption(fn: Callable[[int], str]) -> None:
     """Check ``fn(n) -> str``: the Sino-Korean reading of every n in 0-99, as ``num2words(n, lang="ko")`` writes it."""
     name = "korean_caption"
+    wants = {n: s2s.number_words(n, lang="ko") for n in range(100)}
     wrong = []
     for n in range(100):
         got = _call(name, fn, n)
-        want = s2s.number_words(n, lang="ko")
-        if got != want:
-            wrong.append((n, got, want))
+        if got != wants[n]:
+            wrong.append((n, got, wants[n]))
     if wrong:
         n, got, want = wrong[0]
-        listing = ", ".join(f"{m}: {w!r}" for m, _, w in wrong[:3])
+        rules = [
+            (lambda m, g: m % 10 == 0 and m > 0 and isinstance(g, str) and g.endswith("영"),
+             "a units digit of 0 is not read: 20 is 이십"),
+            (lambda m, g: 10 <= m < 20 and isinstance(g, str) and g.startswith("일십"), "a tens digit of 1 is not read: 10 is 십, not 일십"),
+            (lambda m, g: m == 0, "0 alone is 영"),
+            (lambda m, g: not isinstance(g, str), "return the word as a str"),
+        ]
+        hint_text = next((h for rule, h in rules if any(rule(m, g) for m, g, _ in wrong)),
+                         "read the tens digit (unless it is 1), then 십, then the units digit (unless it is 0)")
         _fail(name, f"{len(wrong)} of 100 numbers are spelled differently, e.g. {n}: you wrote {got!r}, expected {want!r}",
-              f"tens are a digit then 십 (but 10 is just 십, not 일십), units follow, 0 alone is 영; expected {listing}")
+              hint_text)
     _passed(name, "all 100 numbers 0-99 spelled as num2words spells them")
 
 
@@ -96,11 +151,14 @@ def korean_caption(fn: Callable[[int], str]) -> None:
 # --------------------------------------------------------------------------
 
 
+@_check(more="make a column of shape (N, 1) filled with start_id and put the targets without their LAST column "
+        "(targets[:, :-1]) to its right; the result has the targets' shape",
+        reference=("rnnkit.seq2seq.shift_right",))
 def shift_right(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
     """Check ``fn(targets, start_id) -> decoder inputs`` for teacher forcing."""
     name = "shift_right"
-    for k, (N, T, start_id) in enumerate([(2, 5, 2), (3, 1, 2), (1, 8, 7)]):
-        targets = np.random.default_rng(30 + k).integers(3, 12, size=(N, T)).astype(np.int32)
+    for k, (N, T, start_id) in enumerate(_variant([(2, 5, 2), (3, 1, 2), (1, 8, 7)], [(3, 4, 1), (2, 2, 5)])):
+        targets = _rng(30 + k).integers(3, 12, size=(N, T)).astype(np.int32)
         targets[0, T // 2 :] = 0  # a padded row
         if T > 1:
             targets[0, T // 2 - 1] = 3
@@ -109,12 +167,21 @@ def shift_right(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
         want = s2s.shift_right(original, start_id)
         if not np.array_equal(targets, original):
             _fail(name, "your function changed the targets array it was given",
-                  "build a new array (np.empty_like or np.concatenate)")
+                  "build a new array for the decoder inputs and leave the targets alone")
         if np.shape(got) == (N, T + 1):
             _fail(name, f"the result has shape {np.shape(got)}, one step longer than the targets {(N, T)}",
-                  "drop the last target step: the decoder never needs to read the token after the last one")
+                  "the decoder never reads the token after the last one: the last target is not an input")
+        if T > 1:
+            _mistake(name, got, want.astype(np.float64), [
+                (np.roll(original, 1, axis=1), "the last target wrapped around into column 0 (np.roll)",
+                 "column 0 must hold start_id, whatever the last target was"),
+                (np.concatenate([original[:, 1:], np.full((N, 1), start_id)], axis=1),
+                 "the targets are shifted LEFT (start_id at the end)", "the decoder reads the PREVIOUS token: shift to the right"),
+                (original, "the decoder inputs are the targets themselves: the model would read the token it must predict",
+                 "at step t the decoder sees the true token of step t - 1"),
+            ])
         _compare(name, "decoder inputs", got, want.astype(np.float64),
-                 "column 0 is start_id, and column t holds targets[:, t - 1]: the true token of the previous step")
+                 "column 0 is start_id, and column t holds the target of step t - 1")
     _passed(name, "correct on 3 test cases")
 
 
@@ -165,14 +232,42 @@ def _toy_pair(n_states: int) -> tuple[_ToyModel, _ToyModel]:
     return _ToyModel(encode), _ToyModel(decode)
 
 
+def _greedy_variant(n_states: int, x: np.ndarray, max_len: int, *, feedback: bool = True, carry: bool = True,
+                    pad: bool = True) -> np.ndarray:
+    encoder, decoder = _toy_pair(n_states)
+    start = encoder(x)
+    start = list(start) if isinstance(start, list) else [start]
+    states, n = list(start), len(x)
+    tokens = np.full((n, 1), _START)
+    out, done = np.zeros((n, max_len), dtype=int), np.zeros(n, dtype=bool)
+    for t in range(max_len):
+        probs, *new_states = decoder([tokens, *(states if carry else start)])
+        states = new_states
+        ids = np.asarray(probs).reshape(n, -1).argmax(-1)
+        if pad:
+            ids = np.where(done, 0, ids)
+            done |= ids == _END
+        out[:, t] = ids
+        tokens = ids[:, None] if feedback else np.full((n, 1), _START)
+    return out
+
+
+@_check(more="start: states from the encoder (make a list if it is one array), tokens = start_id in an (N, 1) array, "
+        "an (N, max_len) output of zeros and done = all False; each step: probs, *states = decoder([tokens, *states]), "
+        "next = argmax over the last axis, 0 where done, write it in column t, done |= (next == end_id), tokens = "
+        "next as (N, 1)",
+        reference=("rnnkit.seq2seq.greedy_decode",))
 def greedy_decode(fn: Callable[..., np.ndarray]) -> None:
     """Check ``fn(encoder, decoder, inputs, start_id, end_id, max_len) -> ids (N, max_len)``."""
     name = "greedy_decode"
-    cases = [
-        (np.array([3, 0, 5, 1]), 1, 6, "one state (a GRU)"),
+    cases = _variant([
+        (np.array([3, 0, 5, 1]), 1, 8, "one state (a GRU)"),
         (np.array([2, 4, 9]), 2, 5, "two states (an LSTM), one row that never reaches END"),
         (np.array([1, 1]), 1, 1, "max_len = 1"),
-    ]
+    ], [
+        (np.array([4, 2, 0]), 2, 7, "two states"),
+        (np.array([6]), 1, 4, "one row"),
+    ])
     for x, n_states, max_len, what in cases:
         encoder, decoder = _toy_pair(n_states)
         got = _call(name, fn, encoder, decoder, x, _START, _END, max_len)
@@ -180,38 +275,57 @@ def greedy_decode(fn: Callable[..., np.ndarray]) -> None:
         got = np.asarray(got)
         if got.shape != want.shape:
             _fail(name, f"with {what} the result has shape {got.shape}, expected {want.shape} (N, max_len)",
-                  "return one row per input and exactly max_len columns; fill the steps after END with pad_id (0)")
+                  "return one row per input and exactly max_len columns, even when every row has ended early")
+        for variant, problem, hint_text in [
+            (_greedy_variant(n_states, x, max_len, feedback=False), "every step is fed start_id, not the token chosen before",
+             "the token chosen at step t is the decoder's input at step t + 1"),
+            (_greedy_variant(n_states, x, max_len, carry=False), "every step starts again from the encoder's states",
+             "the states the decoder returns are its states for the next step"),
+            (_greedy_variant(n_states, x, max_len, pad=False), "rows go on after END",
+             "once a row has produced END, every later position of that row must be 0 (padding)"),
+        ]:
+            if variant.shape == got.shape and np.array_equal(got, variant) and not np.array_equal(want, variant):
+                _fail(name, f"with {what}, {problem}", hint_text)
         bad = np.argwhere(got != want)
         if len(bad):
             n, t = (int(i) for i in bad[0])
-            ends = np.flatnonzero(want[n] == _END)
-            after_end = len(ends) > 0 and t > ends[0]
-            if after_end:
-                hint = "once a row has produced END, every later position of that row must be pad_id (0)"
-            elif t == 0:
-                hint = "step 0 feeds start_id tokens of shape (N, 1) together with the encoder's states"
-            else:
-                hint = "at each step feed back the token you just chose (argmax) and the states the decoder returned"
+            hint_text = ("step 0 reads start_id tokens of shape (N, 1) and the encoder's states" if t == 0 else
+                         "print the tokens and the states you feed at each step next to the expected row")
             _fail(name, f"with {what}, row {n} is {got[n].tolist()}, expected {want[n].tolist()} "
-                        f"(first difference at step {t})", hint)
+                        f"(first difference at step {t})", hint_text)
     _passed(name, "correct with one and two states, rows that end early and a row that never ends")
 
 
+@_check(more="loop over the positions of the shorter string and return the first j where the characters differ; "
+        "if there is none, the strings differ only in length (return the length of the shorter one) or are equal "
+        "(return None)")
 def first_error(fn: Callable[[str, str], int | None]) -> None:
     """Check ``fn(prediction, target) -> int | None``: the first position where they differ, None if equal."""
     name = "first_error"
-    cases: list[tuple[str, str, int | None]] = [
+    cases: list[tuple[str, str, int | None]] = _variant([
         ("1998-03-03", "1998-03-03", None),
         ("1998-03-30", "1998-03-03", 8),
         ("2998-03-03", "1998-03-03", 0),
         ("1998-03", "1998-03-03", 7),
         ("1998-03-033", "1998-03-03", 10),
         ("", "1998-03-03", 0),
-    ]
+    ], [
+        ("2001-12-24", "2001-12-24", None),
+        ("2001-12-2", "2001-12-24", 9),
+        ("2001-12-245", "2001-12-24", 10),
+        ("2011-12-24", "2001-12-24", 2),
+        ("", "", None),
+    ])
     for pred, target, want in cases:
         got = _call(name, fn, pred, target)
         if got != want or (want is not None and (isinstance(got, bool) or not isinstance(got, (int, np.integer)))):
-            _fail(name, f"for prediction {pred!r} and target {target!r} you said {got!r}, expected {want!r}",
-                  "walk both strings together; if one ends first, the first error is where it ends (the missing or extra "
-                  "end); return None only when the two are equal")
+            problem = f"for prediction {pred!r} and target {target!r} you said {got!r}, expected {want!r}"
+            if want is not None and got is None:
+                hint_text = ("when one string is the beginning of the other they still differ: the first error is "
+                             "where the shorter one ends")
+            elif want is None:
+                hint_text = "equal strings have no first error: return None"
+            else:
+                hint_text = "positions count from 0; compare character by character from the start"
+            _fail(name, problem, hint_text)
     _passed(name, f"correct on {len(cases)} test cases, including too-short and too-long predictions")

@@ -29,6 +29,20 @@ What ``mark`` writes (nbgrader cell metadata, schema version 3):
 
 Each notebook is its own nbgrader assignment, named after the file
 (``01_sequences_and_shapes``).
+
+Grading what was released: ``student`` records in each student notebook's metadata
+(``metadata.rnnkit_release``) a fingerprint of its graded check cells (hidden tests
+included) and of rnnkit's check modules, with the git commit the course was at.
+``autograde`` refuses to grade a submission whose notebook or checks have changed
+since (e.g. after a ``git pull``) and says how to grade against the release;
+``--allow-changed`` grades anyway, with a warning.
+
+nbgrader logs "Attribute 'checksum' for cell ... has changed!" for every check cell
+with hidden tests (nbgrader issue #1961: the checksum it stores is computed before
+the hidden tests are removed). It is harmless: nbgrader grades with the original
+cell. ``autograde`` reads nbgrader's log, passes over that warning for the cells that
+have hidden tests and reports it for every other cell, where it means that a student
+edited a locked cell (nbgrader still grades the original).
 """
 
 from __future__ import annotations
@@ -36,10 +50,13 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import hashlib
+import json
 import os
 import pathlib
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -65,6 +82,8 @@ __all__ = [
     "make_course",
     "student_versions",
     "autograde",
+    "release_record",
+    "write_scores_csv",
     "default_notebooks",
     "resolve_notebooks",
     "main",
@@ -83,6 +102,10 @@ COURSE_ID = "rnn-course"
 GRADING_CELL_TIMEOUT = 600
 
 NOTEBOOKS_DIR = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
+#: Where ``student`` records what was released, in each student notebook's metadata.
+RELEASE_KEY = "rnnkit_release"
+#: The rnnkit modules whose code decides a grade (the checks and their shared machinery).
+CHECK_MODULES = ("checks.py", "checks_keras.py", "checks_data.py", "checks_seq2seq.py", "checks_text.py", "_validate.py")
 INSTALL_HINT = "pip install nbgrader==0.9.6 (it is in requirements.txt)"
 
 
@@ -423,6 +446,77 @@ def resolve_notebooks(names: Sequence[str]) -> list[pathlib.Path]:
     return paths
 
 
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _graded_cells_digest(nb: nbformat.NotebookNode) -> str:
+    """A fingerprint of what grades a notebook: every graded cell's id, points and source (hidden tests included)."""
+    graded = [
+        [c.metadata["nbgrader"]["grade_id"], c.metadata["nbgrader"].get("points", 0), c.source]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    ]
+    return _sha256(json.dumps(graded, ensure_ascii=False))
+
+
+def _checks_digest() -> str:
+    """A fingerprint of rnnkit's check modules, the code every check cell calls."""
+    here = pathlib.Path(__file__).resolve().parent
+    return _sha256("".join(f"{name}\n{(here / name).read_text(encoding='utf-8')}" for name in CHECK_MODULES
+                           if (here / name).exists()))
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=NOTEBOOKS_DIR.parent, capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def release_record(source: pathlib.Path) -> dict[str, Any]:
+    """What ``student`` stores in a student notebook: fingerprints of the graded cells and of rnnkit's checks."""
+    nb = nbformat.read(source, as_version=4)
+    mark_notebook(nb, source.name)
+    record: dict[str, Any] = {
+        "notebook": source.name,
+        "graded_cells_sha256": _graded_cells_digest(nb),
+        "checks_sha256": _checks_digest(),
+    }
+    commit = _git_commit()
+    if commit:
+        record["commit"] = commit
+    return record
+
+
+def _release_problems(recorded: dict[str, Any] | None, source: pathlib.Path) -> list[str]:
+    """What changed between the release ``recorded`` in a submission and the course as it is now."""
+    if not recorded:
+        return [f"it has no release record ({RELEASE_KEY} in its metadata): it was not made by "
+                "`python -m rnnkit.classroom student`, or its metadata was removed"]
+    now = release_record(source)
+    problems = []
+    if recorded.get("graded_cells_sha256") != now["graded_cells_sha256"]:
+        problems.append(f"the check cells of {source.name} (or their points) changed since it was released")
+    if recorded.get("checks_sha256") != now["checks_sha256"]:
+        problems.append("rnnkit's check modules changed since it was released")
+    return problems
+
+
+_CHECKSUM_WARNING = re.compile(r"Attribute 'checksum' for cell (\S+) has changed")
+
+
+def _edited_locked_cells(log: str, hidden_cells: set[str]) -> list[str]:
+    """Locked cells nbgrader found changed in a submission, from its autograde log.
+
+    Check cells with hidden tests always show up (nbgrader #1961: their checksum is computed
+    before the hidden tests are removed), so they are left out; the others were edited.
+    """
+    return sorted({m for m in _CHECKSUM_WARNING.findall(log or "") if m not in hidden_cells})
+
+
 def make_course(root: pathlib.Path, notebooks: Sequence[pathlib.Path]) -> list[str]:
     """Create or update an nbgrader course directory at ``root``; return the assignment names.
 
@@ -477,7 +571,11 @@ def student_versions(notebooks: Sequence[pathlib.Path], out: pathlib.Path, *, fo
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(root / "release" / name, target)
-            written.append(target / f"{name}.ipynb")
+            released = target / f"{name}.ipynb"
+            stu = nbformat.read(released, as_version=4)
+            stu.metadata[RELEASE_KEY] = release_record(root / "source" / name / f"{name}.ipynb")
+            nbformat.write(stu, released)
+            written.append(released)
     return written
 
 
@@ -487,6 +585,8 @@ def autograde(
     notebooks: Sequence[pathlib.Path] | None = None,
     feedback: pathlib.Path | None = None,
     keep_course: pathlib.Path | None = None,
+    allow_changed: bool = False,
+    quick: bool = False,
 ) -> list[Score]:
     """Autograde ``submissions/<student>/<assignment>/<assignment>.ipynb`` with nbgrader.
 
@@ -497,6 +597,12 @@ def autograde(
     included, and runs the notebook). With ``feedback``, writes nbgrader's HTML
     feedback to ``feedback/<student>/<assignment>/``. With ``keep_course``, works in
     that folder instead of a temporary one and leaves it there (gradebook included).
+
+    Each submission must come from the release it is graded against: its recorded
+    fingerprint (see :func:`release_record`) must match the course's check cells and
+    rnnkit's checks as they are now, else :class:`ClassroomError` (``allow_changed``:
+    a warning, and grading goes on). ``quick`` runs the notebooks in quick mode
+    (``RNNKIT_QUICK=1``), the same code on less data: minutes instead of a full run.
     """
     sources = {p.stem: p for p in (notebooks if notebooks is not None else default_notebooks())}
     pairs = sorted(
@@ -507,6 +613,27 @@ def autograde(
     unknown = sorted({a for _, a in pairs} - sources.keys())
     if unknown:
         raise ClassroomError(f"submissions for unknown assignments {unknown}; assignments are {sorted(sources)}")
+    changed = []
+    for student, a in pairs:
+        files = sorted((submissions / student / a).glob("*.ipynb"))
+        recorded = nbformat.read(files[0], as_version=4).metadata.get(RELEASE_KEY) if files else None
+        for problem in _release_problems(recorded, sources[a]):
+            commit = (recorded or {}).get("commit")
+            changed.append(f"{student}/{a}: {problem}" + (f" (released from commit {commit})" if commit else ""))
+    if changed:
+        advice = ("grade against the release: check out the commit it was released from (git worktree add "
+                  "../course-at-release <commit>) and run autograde from there, or pass --allow-changed to grade "
+                  "with the current checks anyway")
+        text = "\n  ".join(sorted(set(changed)))
+        if not allow_changed:
+            raise ClassroomError(f"these submissions were not released from the course as it is now:\n  {text}\n{advice}")
+        print(f"warning: grading with the current checks although\n  {text}", file=sys.stderr)
+    hidden_cells = set()
+    for a in {a for _, a in pairs}:
+        nb = nbformat.read(sources[a], as_version=4)
+        for ex in mark_notebook(nb, sources[a].name)[1]:
+            if _has_line(nb.cells[ex.check_cell].source, BEGIN_HIDDEN_TESTS):
+                hidden_cells.add(ex.check_name)
 
     def run(root: pathlib.Path) -> list[Score]:
         api = _api(root)
@@ -520,20 +647,62 @@ def autograde(
             if dest.exists():
                 shutil.rmtree(dest)
             shutil.copytree(submissions / student / a, dest)
-            _ok(api.autograde(a, student, force=True, create=True), f"autograde {student}/{a}")
+            result = api.autograde(a, student, force=True, create=True)
+            _ok(result, f"autograde {student}/{a}")
+            edited = _edited_locked_cells(result.get("log", ""), hidden_cells)
+            if edited:
+                print(f"warning: {student}/{a}: locked cell(s) {', '.join(edited)} were edited in the submission; "
+                      "nbgrader graded the original cells", file=sys.stderr)
             scores.append(_score(api, a, student))
             if feedback is not None:
                 _ok(api.generate_feedback(a, student, force=True), f"generate feedback for {student}/{a}")
                 shutil.copytree(root / "feedback" / student / a, feedback / student / a, dirs_exist_ok=True)
         return scores
 
-    with warnings.catch_warnings():
-        # nbgrader 0.9.6 on SQLAlchemy 2.x warns about its own session handling; the grades are right
-        warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
-        if keep_course is not None:
-            return run(keep_course)
-        with tempfile.TemporaryDirectory(prefix="rnnkit-grading-") as tmp:
-            return run(pathlib.Path(tmp))
+    quick_before = os.environ.get("RNNKIT_QUICK")
+    if quick:
+        os.environ["RNNKIT_QUICK"] = "1"
+    try:
+        with warnings.catch_warnings():
+            # nbgrader 0.9.6 on SQLAlchemy 2.x warns about its own session handling; the grades are right
+            warnings.filterwarnings("ignore", message=r"Object of type <\w+> not in session")
+            if keep_course is not None:
+                return run(keep_course)
+            with tempfile.TemporaryDirectory(prefix="rnnkit-grading-") as tmp:
+                return run(pathlib.Path(tmp))
+    finally:
+        if quick:
+            if quick_before is None:
+                os.environ.pop("RNNKIT_QUICK", None)
+            else:
+                os.environ["RNNKIT_QUICK"] = quick_before
+
+
+def write_scores_csv(path: pathlib.Path, scores: Sequence[Score], notebooks: Sequence[pathlib.Path] | None = None) -> None:
+    """Write one row per (student, assignment): the total, then one column per exercise (``assignment/exercise``).
+
+    Exercises are in notebook order (read from ``notebooks``, default: the course's); a
+    column is empty for the rows of other assignments.
+    """
+    sources = {p.stem: p for p in (notebooks if notebooks is not None else default_notebooks())}
+    columns: list[tuple[str, str, str]] = []  # (assignment, exercise name, grade_id of its check cell)
+    for assignment in sorted({s.assignment for s in scores}):
+        if assignment in sources:
+            exercises = mark_notebook(nbformat.read(sources[assignment], as_version=4), sources[assignment].name)[1]
+            pairs = [(ex.name, ex.check_name) for ex in exercises]
+        else:
+            pairs = []
+        known = {c for _, c in pairs}
+        extra = sorted({c for s in scores if s.assignment == assignment for c in s.cells} - known)
+        pairs += [(c.removesuffix("-check"), c) for c in extra]
+        columns += [(assignment, name, cell) for name, cell in pairs]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "assignment", "score", "max_score"] + [f"{a}/{name}" for a, name, _ in columns])
+        for s in scores:
+            row: list[Any] = [s.student, s.assignment, s.score, s.max_score]
+            row += [s.cells[cell][0] if a == s.assignment and cell in s.cells else "" for a, _, cell in columns]
+            writer.writerow(row)
 
 
 def _score(api: Any, assignment: str, student: str) -> Score:
@@ -579,6 +748,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=pathlib.Path, default=None, help="also write the scores to this CSV file")
     p.add_argument("--feedback", type=pathlib.Path, default=None, help="write HTML feedback to FEEDBACK/<student>/<assignment>/")
     p.add_argument("--course", type=pathlib.Path, default=None, help="keep the nbgrader course directory (gradebook) here")
+    p.add_argument("--quick", action="store_true", help="run the submissions in quick mode (RNNKIT_QUICK=1): the same "
+                   "checks, less data and training, minutes instead of a full run")
+    p.add_argument("--allow-changed", action="store_true", help="grade even if the check cells or rnnkit's checks "
+                   "changed since the assignment was released (default: refuse)")
     return parser
 
 
@@ -599,14 +772,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"nbgrader course directory {args.root} with assignments: {', '.join(names)}")
             print(f"next: cd {args.root} && nbgrader generate_assignment {names[0]}")
         elif args.command == "autograde":
-            scores = autograde(args.submissions, feedback=args.feedback, keep_course=args.course)
+            scores = autograde(args.submissions, feedback=args.feedback, keep_course=args.course,
+                               allow_changed=args.allow_changed, quick=args.quick)
             for s in scores:
                 print(f"{s.student:20s} {s.assignment:32s} {s.score:g} / {s.max_score:g}")
             if args.csv is not None:
-                with args.csv.open("w", newline="", encoding="utf-8") as f:
-                    writer = csv.writer(f)
-                    writer.writerow(["student", "assignment", "score", "max_score"])
-                    writer.writerows([s.student, s.assignment, s.score, s.max_score] for s in scores)
+                write_scores_csv(args.csv, scores)
     except ClassroomError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

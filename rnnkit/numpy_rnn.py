@@ -376,12 +376,12 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
     V = logits.shape[-1]
     if not np.issubdtype(targets.dtype, np.integer) or targets.size and (targets.min() < 0 or targets.max() >= V):
         raise ValueError(f"targets must be integer class ids in [0, {V}); got dtype {targets.dtype}")
-    p = softmax(logits)
-    flat_p = p.reshape(-1, V)
-    flat_t = targets.reshape(-1)
+    z = logits - logits.max(axis=-1, keepdims=True)
+    log_p = (z - np.log(np.exp(z).sum(axis=-1, keepdims=True))).reshape(-1, V)  # log-softmax: exact even
+    flat_t = targets.reshape(-1)                                                # where softmax underflows
     count = max(flat_t.size, 1)
-    loss = -np.log(flat_p[np.arange(flat_t.size), flat_t] + 1e-300).sum() / count
-    dflat = flat_p.copy()
+    loss = -log_p[np.arange(flat_t.size), flat_t].sum() / count
+    dflat = np.exp(log_p)
     dflat[np.arange(flat_t.size), flat_t] -= 1.0
     return float(loss), (dflat / count).reshape(logits.shape)
 
@@ -483,3 +483,56 @@ def init_gru(
     """``(Wx, Wh, b)`` for a GRU with ``reset_after=True``; ``b`` is (2, 3H) zeros."""
     _check_sizes(D, H)
     return _glorot(rng, D, 3 * H, dtype), _orthogonal(rng, H, 3 * H, dtype), np.zeros((2, 3 * H), dtype=dtype)
+
+
+# --------------------------------------------------------------------------
+# GRU backward (appended: lets rnnkit.tasks train a GRU, notebook 05)
+# --------------------------------------------------------------------------
+
+
+def gru_backward(
+    dh: np.ndarray, x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, cache: GRUCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backpropagation through time for ``gru_forward`` (Keras ``reset_after=True``).
+
+    ``gru_forward`` keeps only the gate values, so the inputs and weights it was
+    called with are passed again. With ``hz = h_{t-1} Wh + b[1]`` (blocks z, r, h)
+    and ``a = x_t Wx + b[0] + [hz_z, hz_r, r * hz_h]`` the step is
+    ``h_t = z * h_{t-1} + (1 - z) * tanh(a_h)``.
+
+    Args:
+        dh: gradient of the loss with respect to every hidden state, (N, T, H).
+        x (N, T, D), h0 (N, H), Wx (D, 3H), Wh (H, 3H), b (2, 3H): the arguments of ``gru_forward``.
+        cache: the ``GRUCache`` that ``gru_forward`` returned.
+
+    Returns:
+        ``(dx, dh0, dWx, dWh, db)`` with the shapes of ``x, h0, Wx, Wh, b``.
+    """
+    N, T, D, H = _dims(x, h0, Wx, Wh, gates=3)
+    _expect("b", b, (2, 3 * H), f"= (2, 3H) for H={H} units (input bias row, recurrent bias row)")
+    z, r, hh, h = cache
+    _expect("dh", dh, h.shape, "= (N, T, H), the shape of the hidden states h")
+    dtype = h.dtype
+    dx = np.zeros_like(x, dtype=dtype)
+    dWx, dWh = np.zeros_like(Wx, dtype=dtype), np.zeros_like(Wh, dtype=dtype)
+    db = np.zeros_like(b, dtype=dtype)
+    dhnext = np.zeros_like(h0, dtype=dtype)
+    for t in reversed(range(T)):
+        hprev = h[:, t - 1] if t > 0 else h0
+        dht = dh[:, t] + dhnext
+        hz_h = hprev @ Wh[:, 2 * H :] + b[1, 2 * H :]  # the recurrent part of the candidate, before the reset gate
+        da_h = dht * (1.0 - z[:, t]) * (1.0 - hh[:, t] ** 2)  # back through the candidate's tanh
+        da_z = dht * (hprev - hh[:, t]) * z[:, t] * (1.0 - z[:, t])  # back through the update gate's sigmoid
+        da_r = da_h * hz_h * r[:, t] * (1.0 - r[:, t])  # back through the reset gate's sigmoid
+        dxz = np.concatenate([da_z, da_r, da_h], axis=1)  # (N, 3H): gradient of x_t Wx + b[0]
+        dhz = np.concatenate([da_z, da_r, da_h * r[:, t]], axis=1)  # (N, 3H): gradient of h_{t-1} Wh + b[1]
+        dx[:, t] = dxz @ Wx.T
+        dWx += x[:, t].T @ dxz
+        dWh += hprev.T @ dhz
+        db[0] += dxz.sum(axis=0)
+        db[1] += dhz.sum(axis=0)
+        dhnext = dht * z[:, t] + dhz @ Wh.T  # the direct path through z, and the path through the gates
+    return dx, dhnext, dWx, dWh, db
+
+
+__all__ += ["gru_backward"]

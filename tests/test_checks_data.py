@@ -129,7 +129,7 @@ WRONG = [
     ("most_frequent_tag", lambda s, t: ({w: "NOUN" for x in s for w in x}, "NOUN"), "wrong tag"),
     ("most_frequent_tag", lambda s, t: (most_frequent_tag(s, t)[0], "VERB"), "default tag"),
     ("make_windows", lambda s, L, H: make_windows(s[:-1], L, H), "windows, expected"),
-    ("make_windows", lambda s, L, H: (make_windows(s, L, H)[0], make_windows(s, L, H)[0][:, -H:]), "NEXT horizon values"),
+    ("make_windows", lambda s, L, H: (make_windows(s, L, H)[0], make_windows(s, L, H)[0][:, -H:]), "one step early"),
     ("last_value_forecast", lambda X, H: np.repeat(X[:, :1], H, axis=1), "FIRST value"),
     ("last_value_forecast", lambda X, H: X[:, -H:], "forecast"),
     ("recursive_forecast", lambda step, X, H: np.repeat(step(X)[:, None], H, axis=1), "repeats the first forecast"),

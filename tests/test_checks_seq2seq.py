@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import wrong_answers as W
 from check_suite import check_suite
 
 from rnnkit import checks_seq2seq as checks
@@ -60,25 +61,7 @@ def _token_acc_no_end(preds, targets):  # forgets the end token
 
 # name -> (reference solution, [wrong solutions], text the failure of the first wrong one must contain)
 CASES: dict[str, tuple[Any, list[Any], str]] = {
-    "repeat_vector": (
-        lambda v, T: np.repeat(v[:, None, :], T, axis=1),
-        [
-            lambda v, T: np.repeat(v[:, :, None], T, axis=2),
-            lambda v, T: np.tile(v, (1, T)),
-            lambda v, T: np.zeros((len(v), T, v.shape[1])),
-        ],
-        "wrong order",
-    ),
-    "token_accuracy": (s2s.token_accuracy, [_token_acc_no_end, lambda p, t: s2s.exact_match(p, t)], "target tokens"),
-    "korean_caption": (_korean, [lambda n: "일십" if n == 10 else _korean(n), lambda n: str(n)], "10: you wrote '일십'"),
-    "shift_right": (
-        s2s.shift_right,
-        [lambda y, s: np.concatenate([np.full((len(y), 1), s), y], axis=1), lambda y, s: y, lambda y, s: np.roll(y, 1, axis=1)],
-        "one step longer",
-    ),
-    "greedy_decode": (_greedy, [_greedy_no_feedback, _greedy_no_padding], "feed back the token"),
-    "first_error": (_first_error, [lambda p, t: None if p == t else next(i for i, (a, b) in enumerate(zip(p, t)) if a != b)
-                                   if any(a != b for a, b in zip(p, t)) else None, lambda p, t: 0], "'1998-03'"),
+    n: (W.RIGHT[n], [fn for _, fn, _ in W.WRONG[n]], W.WRONG[n][0][2]) for n in checks.CHECKS
 }
 
 
@@ -88,7 +71,7 @@ CASES: dict[str, tuple[Any, list[Any], str]] = {
 
 
 def test_greedy_decode_check_names_padding_after_end() -> None:
-    with pytest.raises(checks.CheckFailed, match="pad_id"):
+    with pytest.raises(checks.CheckFailed, match="go on after END"):
         checks.greedy_decode(_greedy_no_padding)
 
 

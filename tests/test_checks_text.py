@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
+import wrong_answers as W
 from check_suite import check_suite
 
 from rnnkit import checks_text
 from rnnkit import numpy_rnn as nr
-from rnnkit.data import stream_batches
 
 
 def _top_k(logits: np.ndarray, k: int, temperature: float, rng: np.random.Generator) -> int:
@@ -38,15 +37,7 @@ def _cache_floats(N: int, T: int, D: int, H: int) -> int:
 
 
 CASES: dict[str, tuple[Any, list[Any], str]] = {
-    "bits_and_perplexity": (lambda n: (n / math.log(2), math.exp(n)),
-                            [lambda n: (n * math.log(2), math.exp(n)), lambda n: (n / math.log(2), 2.0**n), lambda n: n],
-                            "divide by ln 2"),
-    "sample_top_k": (_top_k, [_top_k_no_filter, _top_k_no_temperature, lambda z, k, T, rng: int(np.argmax(z))], "outside the 3 largest"),
-    "stream_chunks": (lambda ids, B, S: list(stream_batches(ids, B, S)),
-                      [_chunks_time_major, lambda ids, B, S: [(x, x) for x, _ in stream_batches(ids, B, S)], lambda ids, B, S: []],
-                      "x of chunk 0"),
-    "lstm_cache_floats": (_cache_floats, [lambda N, T, D, H: 6 * N * T * H, lambda N, T, D, H: float(_cache_floats(N, T, D, H))],
-                          "per step"),
+    n: (W.RIGHT[n], [fn for _, fn, _ in W.WRONG[n]], W.WRONG[n][0][2]) for n in checks_text.CHECKS
 }
 
 

@@ -27,8 +27,10 @@ are skipped, except under CI (environment variable CI set), where they fail.
 from __future__ import annotations
 
 import ast
+import csv
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -337,6 +339,9 @@ def test_student_version_runs_but_its_checks_fail(student_dir, path):
         # a check from rnnkit says "not written yet"; a cell of plain asserts shows the stub's NotImplementedError
         helpful = (out.ename == "CheckFailed" and "not written yet" in out.evalue) or out.ename == "NotImplementedError"
         assert helpful, f"{path.name}, {graded[i].check_name}: unhelpful failure {out.ename}: {out.evalue[:300]}"
+        if out.ename == "CheckFailed":  # what the learner sees: the message only, no traceback
+            shown = [ln for ln in re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(out.traceback)).split("\n") if ln.strip()]
+            assert shown[0].startswith("✗ ") and len(shown) <= 8, f"{path.name}, {graded[i].check_name}: {shown}"
 
 
 # --------------------------------------------------------------------------
@@ -389,3 +394,99 @@ def test_autograde_gives_full_marks_to_a_solved_copy(student_dir, tmp_path, path
     graded = _read(course / "autograded" / "solver" / path.stem / path.name)
     for e in exercises:
         assert graded.cells[e.check_cell].source == source.cells[e.check_cell].source
+
+
+# --------------------------------------------------------------------------
+# Grading what was released; the CSV; nbgrader's checksum warning
+# --------------------------------------------------------------------------
+
+
+def _toy_course(tmp_path: pathlib.Path) -> pathlib.Path:
+    nb = _toy()
+    nb.cells[4].source = "assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-1) == -2\n### END HIDDEN TESTS"
+    path = tmp_path / "notebooks" / "99_toy.ipynb"
+    path.parent.mkdir()
+    classroom.mark_notebook(nb)
+    nbformat.write(nb, path)
+    return path
+
+
+def _submit(tmp_path: pathlib.Path, student_nb: pathlib.Path, source: pathlib.Path) -> pathlib.Path:
+    nb = _solve(_read(student_nb), _read(source), {"double", "answer"})
+    folder = tmp_path / "subs" / "ann" / "99_toy"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "99_toy.ipynb")
+    return tmp_path / "subs"
+
+
+def test_student_versions_record_the_release(tmp_path):
+    need_nbgrader()
+    path = _toy_course(tmp_path)
+    [stu] = classroom.student_versions([path], tmp_path / "release")
+    record = _read(stu).metadata[classroom.RELEASE_KEY]
+    assert record == {**classroom.release_record(path), **({"commit": record["commit"]} if "commit" in record else {})}
+    assert set(record) >= {"notebook", "graded_cells_sha256", "checks_sha256"}
+
+
+def test_autograde_refuses_a_release_whose_checks_changed(tmp_path, capsys):
+    need_nbgrader()
+    path = _toy_course(tmp_path)
+    [stu] = classroom.student_versions([path], tmp_path / "release")
+    subs = _submit(tmp_path, stu, path)
+    # the instructor pulls a new version of the course: a check cell changed after release
+    nb = _read(path)
+    nb.cells[4].source = nb.cells[4].source.replace("double(-1) == -2", "double(-3) == -6")
+    nbformat.write(nb, path)
+    with pytest.raises(classroom.ClassroomError, match=r"(?s)not released from the course as it is now.*check cells of 99_toy"):
+        classroom.autograde(subs, notebooks=[path])
+    [score] = classroom.autograde(subs, notebooks=[path], allow_changed=True)
+    assert "warning: grading with the current checks" in capsys.readouterr().err
+    assert score.score == score.max_score == 5
+    # a submission without a record (not made by `student`) is refused too
+    bare = _read(subs / "ann" / "99_toy" / "99_toy.ipynb")
+    del bare.metadata[classroom.RELEASE_KEY]
+    nbformat.write(bare, subs / "ann" / "99_toy" / "99_toy.ipynb")
+    with pytest.raises(classroom.ClassroomError, match="no release record"):
+        classroom.autograde(subs, notebooks=[path])
+
+
+def test_release_record_changes_with_the_checks(monkeypatch, tmp_path):
+    path = _toy_course(tmp_path)
+    before = classroom.release_record(path)
+    monkeypatch.setattr(classroom, "_checks_digest", lambda: "other")
+    assert classroom._release_problems(before, path) == ["rnnkit's check modules changed since it was released"]
+    assert classroom._release_problems(None, path)[0].startswith("it has no release record")
+
+
+def test_the_csv_has_a_column_per_exercise(tmp_path):
+    path = _toy_course(tmp_path)
+    scores = [classroom.Score("ann", "99_toy", 2.0, 5.0, {"double-check": (2.0, 2.0), "answer-check": (0.0, 3.0)}),
+              classroom.Score("bob", "99_toy", 5.0, 5.0, {"double-check": (2.0, 2.0), "answer-check": (3.0, 3.0)})]
+    out = tmp_path / "grades.csv"
+    classroom.write_scores_csv(out, scores, notebooks=[path])
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert rows[0] == ["student", "assignment", "score", "max_score", "99_toy/double", "99_toy/answer"]
+    assert rows[1] == ["ann", "99_toy", "2.0", "5.0", "2.0", "0.0"] and rows[2][4:] == ["2.0", "3.0"]
+
+
+def test_checksum_warnings_of_hidden_test_cells_are_not_reported():
+    log = ("[AutogradeApp | WARNING] Attribute 'checksum' for cell double-check has changed! (should be: a, got: b)\n"
+           "[AutogradeApp | WARNING] Attribute 'checksum' for cell answer-check has changed! (should be: c, got: d)\n")
+    assert classroom._edited_locked_cells(log, {"double-check"}) == ["answer-check"]
+    assert classroom._edited_locked_cells("", set()) == []
+
+
+# Notebooks still waiting for their hidden tests (the issue-12 notebook pass): expected to fail until then.
+_HIDDEN_TESTS_PENDING = {"06", "07", "08", "09", "10", "11", "12", "13", "14"}
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="hidden tests not added yet"))
+    if p.stem[:2] in _HIDDEN_TESTS_PENDING else p
+    for p in NOTEBOOKS if _has_exercises(_read(p))], ids=lambda p: p.stem[:2])
+def test_every_graded_notebook_has_a_hidden_test(path):
+    """A stub-gaming answer (tailored to the visible cases, or calling rnnkit's own version) fails a hidden test."""
+    nb = _read(path)
+    hidden = [c for c in nb.cells if c.cell_type == "code" and classroom.BEGIN_HIDDEN_TESTS in c.source
+              and "hidden_test(" in c.source]
+    assert hidden, f"{path.name}: no check cell calls hidden_test between the hidden-test markers"

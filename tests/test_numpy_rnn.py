@@ -206,3 +206,54 @@ def test_backward_and_helpers_reject_bad_input() -> None:
         nr.softmax_cross_entropy(np.zeros((2, 4)), np.array([0, 4]))
     with pytest.raises(ValueError, match="max_norm must be positive"):
         nr.clip_by_global_norm([np.ones(2)], 0.0)
+
+
+def test_softmax_cross_entropy_is_exact_where_softmax_underflows() -> None:
+    # p(target) = e^-2000 underflows to 0 in float64; log-softmax keeps the loss exact
+    loss, dz = nr.softmax_cross_entropy(np.array([[1000.0, 0.0, -1000.0]]), np.array([2]))
+    assert loss == pytest.approx(2000.0)
+    np.testing.assert_allclose(dz, [[1.0, 0.0, -1.0]], atol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# GRU backward (appended with nr.gru_backward)
+# --------------------------------------------------------------------------
+
+
+def _gru_inputs(rng: np.random.Generator, N: int, T: int, D: int, H: int) -> list[np.ndarray]:
+    return [
+        rng.standard_normal((N, T, D)),
+        rng.standard_normal((N, H)) * 0.5,
+        rng.standard_normal((D, 3 * H)) * 0.5,
+        rng.standard_normal((H, 3 * H)) * 0.5,
+        rng.standard_normal((2, 3 * H)) * 0.5,
+    ]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gru_backward_matches_numerical_gradient(shape: tuple[int, ...], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    inputs = _gru_inputs(rng, *shape)
+    h, cache = nr.gru_forward(*inputs)
+    dh = rng.standard_normal(h.shape)
+
+    def loss(_: np.ndarray) -> float:  # dL/dh = dh
+        return float(np.sum(nr.gru_forward(*inputs)[0] * dh))
+
+    grads = nr.gru_backward(dh, *inputs, cache)
+    for name, arr, grad in zip(["x", "h0", "Wx", "Wh", "b"], inputs, grads):
+        assert grad.shape == arr.shape, name
+        err = nr.relative_error(grad, nr.numerical_gradient(loss, arr))
+        assert err < 1e-7, f"d{name}: relative error {err:.2e}"
+
+
+def test_gru_backward_rejects_bad_shapes() -> None:
+    rng = np.random.default_rng(0)
+    x, h0, Wx, Wh, b = _gru_inputs(rng, 2, 3, 4, 5)
+    h, cache = nr.gru_forward(x, h0, Wx, Wh, b)
+    with pytest.raises(ValueError, match=r"dh must have shape \(2, 3, 5\).*got \(2, 5\)"):
+        nr.gru_backward(h[:, 0], x, h0, Wx, Wh, b, cache)
+    with pytest.raises(ValueError, match=r"b must have shape \(2, 15\).*got \(15,\)"):
+        nr.gru_backward(h, x, h0, Wx, Wh, b[0], cache)
+    assert "gru_backward" in nr.__all__

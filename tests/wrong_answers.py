@@ -1,0 +1,803 @@
+"""Right and wrong answers to every exercise of the course, for the wrong-answer suite.
+
+``RIGHT[check]`` is a correct answer written independently of rnnkit (it never calls
+rnnkit's reference, so it passes the hidden test too). ``WRONG[check]`` lists the
+mistakes learners really make, each as ``(label, answer, expected)``: the check must
+fail, and its message must contain ``expected`` (a regular expression; empty: any
+failure with a hint). The Keras exercises (06, 07) are in ``wrong_answers_keras.py``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from rnnkit import checks
+
+Wrong = tuple[str, Callable[..., Any], str]
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# ---------------------------------------------------------------- 01 ----------
+
+
+def one_hot(ids, V):
+    return (np.asarray(ids)[..., None] == np.arange(V)).astype(np.float64)
+
+
+def _one_hot_loop(ids, V, plus=0):
+    out = np.zeros((*ids.shape, V + plus))
+    for n in range(ids.shape[0]):
+        for t in range(ids.shape[1]):
+            out[n, t, ids[n, t]] = 1
+    return out
+
+
+def embedding_lookup(ids, E):
+    return E[np.asarray(ids)]
+
+
+ANSWERS = dict(zip(checks.TASK_SHAPE_QUESTIONS, [
+    "many-to-one", "many-to-many (aligned)", "many-to-many (encoder-decoder)", "one-to-many", "one-to-one",
+    "many-to-one", "many-to-many (aligned)", "many-to-one", "one-to-many", "many-to-many (encoder-decoder)",
+]))
+
+
+def pad_batch(seqs, maxlen=None, padding="post", truncating="post", value=0):
+    if maxlen is None:
+        maxlen = max(len(s) for s in seqs)
+    out = np.full((len(seqs), maxlen), value, dtype=int)
+    for n, s in enumerate(seqs):
+        s = list(s)[:maxlen] if truncating == "post" else list(s)[max(len(s) - maxlen, 0):]
+        if s:
+            if padding == "post":
+                out[n, :len(s)] = s
+            else:
+                out[n, maxlen - len(s):] = s
+    return out
+
+
+def _pad_always_pre(seqs, maxlen=None, padding="post", truncating="post", value=0):  # keras.utils.pad_sequences' defaults
+    return pad_batch(seqs, maxlen, "pre", "pre", value)
+
+
+def _pad_ignores_truncating(seqs, maxlen=None, padding="post", truncating="post", value=0):
+    return pad_batch(seqs, maxlen, padding, "post", value)
+
+
+def _pad_ignores_value(seqs, maxlen=None, padding="post", truncating="post", value=0):
+    return pad_batch(seqs, maxlen, padding, truncating, 0)
+
+
+def _pad_min_length(seqs, maxlen=None, padding="post", truncating="post", value=0):
+    return pad_batch(seqs, maxlen if maxlen is not None else min(len(s) for s in seqs), padding, truncating, value)
+
+
+def _pad_in_place(seqs, maxlen=None, padding="post", truncating="post", value=0):
+    longest = max(len(s) for s in seqs) if maxlen is None else maxlen
+    for s in seqs:  # extends the caller's lists
+        s.extend([value] * (longest - len(s)))
+    return pad_batch(seqs, maxlen, padding, truncating, value)
+
+
+def _pad_float(seqs, maxlen=None, padding="post", truncating="post", value=0):
+    return pad_batch(seqs, maxlen, padding, truncating, value).astype(float)
+
+
+# ---------------------------------------------------------------- 02 ----------
+
+
+def rnn_step(x_t, h_prev, Wx, Wh, b):
+    return np.tanh(x_t @ Wx + h_prev @ Wh + b)
+
+
+def rnn_forward(x, h0, Wx, Wh, b, *, carry=True, late=False, bias_twice=False):
+    xw = x @ Wx + b
+    h, prev = np.zeros(xw.shape), h0
+    for t in range(x.shape[1]):
+        if late:
+            h[:, t] = prev
+        new = np.tanh(xw[:, t] + (prev if carry else h0) @ Wh + (b if bias_twice else 0))
+        if not late:
+            h[:, t] = new
+        prev = new
+    return h
+
+
+def birnn_forward(x, fwd, bwd, *, realign=True, order="fb", reverse=True, same=False, axis=-1):
+    N, H = x.shape[0], fwd[1].shape[0]
+    zeros = np.zeros((N, H))
+    hf = rnn_forward(x, zeros, *fwd)
+    xb = x[:, ::-1] if reverse else x
+    hb = rnn_forward(xb, zeros, *(fwd if same else bwd))
+    if realign and reverse:
+        hb = hb[:, ::-1]
+    parts = [hf, hb] if order == "fb" else [hb, hf]
+    return np.concatenate(parts, axis=axis)
+
+
+# ---------------------------------------------------------------- 03 ----------
+
+
+def softmax_cross_entropy(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    loss = -np.take_along_axis(log_p, targets[..., None], axis=-1).mean()
+    d = np.exp(log_p) - (np.arange(logits.shape[-1]) == targets[..., None])
+    return float(loss), d / targets.size
+
+
+def _ce_naive(logits, targets):  # -log(softmax(z)): inf when the target's probability underflows
+    p = softmax(logits)
+    loss = -np.log(np.take_along_axis(p, targets[..., None], axis=-1)).mean()
+    return float(loss), (p - (np.arange(logits.shape[-1]) == targets[..., None])) / targets.size
+
+
+def _ce_epsilon(logits, targets):  # log(p + 1e-300): finite, but not exact
+    p = softmax(logits)
+    loss = -np.log(np.take_along_axis(p, targets[..., None], axis=-1) + 1e-300).mean()
+    return float(loss), (p - (np.arange(logits.shape[-1]) == targets[..., None])) / targets.size
+
+
+def _ce_no_shift(logits, targets):  # exp overflows for large logits
+    e = np.exp(logits)
+    log_p = logits - np.log(e.sum(-1, keepdims=True))
+    loss = -np.take_along_axis(log_p, targets[..., None], axis=-1).mean()
+    return float(loss), (e / e.sum(-1, keepdims=True) - (np.arange(logits.shape[-1]) == targets[..., None])) / targets.size
+
+
+def rnn_backward_double_sum(dh, cache, *, assign_dx=False, walk=True, tanh=True, own_state=False, dh0=True, db_sum=True):
+    x, h0, Wx, Wh, h = cache
+    dx, dWx, dWh = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh)
+    db, dh0_ = np.zeros(Wh.shape[0]) if db_sum else np.zeros_like(h0), np.zeros_like(h0)
+    for t in range(x.shape[1]):
+        grad = dh[:, t]
+        for k in range(t, -1 if walk else t - 1, -1):
+            hprev = h[:, k] if own_state else (h[:, k - 1] if k > 0 else h0)
+            da = grad * (1 - h[:, k] ** 2) if tanh else grad
+            dWx += x[:, k].T @ da
+            dWh += hprev.T @ da
+            db += da.sum(axis=0) if db_sum else da
+            if assign_dx:
+                dx[:, k] = da @ Wx.T
+            else:
+                dx[:, k] += da @ Wx.T
+            grad = da @ Wh.T
+        if walk or t == 0:
+            dh0_ += grad
+    return dx, (dh0_ if dh0 else np.zeros_like(h0)), dWx, dWh, db
+
+
+def sample_next(logits, temperature, rng):
+    return int(np.argmax(np.asarray(logits) / temperature + rng.gumbel(size=len(logits))))
+
+
+# ---------------------------------------------------------------- 04 ----------
+
+
+def spectral_radius(W):
+    return float(np.max(np.abs(np.linalg.eigvals(W))))
+
+
+def clip_by_global_norm(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    scale = min(1.0, max_norm / norm)
+    return [g * scale for g in grads], norm
+
+
+def _clip_in_place(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    for g in grads:
+        g *= min(1.0, max_norm / norm)
+    return grads, norm
+
+
+def random_orthogonal(rng, H):
+    q, r = np.linalg.qr(rng.standard_normal((H, H)))
+    return q * np.sign(np.diag(r))
+
+
+# ---------------------------------------------------------------- 05 ----------
+
+
+def lstm_step(x_t, h_prev, c_prev, Wx, Wh, b, order="ifco", tanh_c=True, use_i=True, gate=sigmoid):
+    H = h_prev.shape[1]
+    z = x_t @ Wx + h_prev @ Wh + b
+    blocks = {k: z[:, j * H:(j + 1) * H] for j, k in enumerate(order)}
+    i, f, o, g = gate(blocks["i"]), gate(blocks["f"]), gate(blocks["o"]), np.tanh(blocks["c"])
+    c = f * c_prev + (i * g if use_i else g)
+    return o * (np.tanh(c) if tanh_c else c), c
+
+
+def gru_step(x_t, h_prev, Wx, Wh, b, flip=False, reset_before=False, order="zrh"):
+    H = h_prev.shape[1]
+    xz, hz = x_t @ Wx + b[0], h_prev @ Wh + b[1]
+    j = {k: slice(n * H, (n + 1) * H) for n, k in enumerate(order)}
+    z = sigmoid(xz[:, j["z"]] + hz[:, j["z"]])
+    r = sigmoid(xz[:, j["r"]] + hz[:, j["r"]])
+    if reset_before:
+        cand = np.tanh(xz[:, j["h"]] + (r * h_prev) @ Wh[:, j["h"]] + b[1][j["h"]])
+    else:
+        cand = np.tanh(xz[:, j["h"]] + r * hz[:, j["h"]])
+    return (1 - z) * h_prev + z * cand if flip else z * h_prev + (1 - z) * cand
+
+
+def _gru_one_bias(x_t, h_prev, Wx, Wh, b):
+    return gru_step(x_t, h_prev, Wx, Wh, np.stack([b[0] + b[1], np.zeros_like(b[1])]))
+
+
+# ---------------------------------------------------------------- 08 ----------
+
+
+def pad_and_mask(sequences, maxlen):
+    padded = np.zeros((len(sequences), maxlen), dtype=int)
+    for i, s in enumerate(sequences):
+        s = list(s)[:maxlen]
+        padded[i, :len(s)] = s
+    return padded, padded != 0
+
+
+def _keras_style(sequences, maxlen):  # keras.utils.pad_sequences' default: pad and cut at the front
+    padded = np.zeros((len(sequences), maxlen), dtype=int)
+    for i, s in enumerate(sequences):
+        s = list(s)[-maxlen:]
+        padded[i, maxlen - len(s):] = s
+    return padded, padded != 0
+
+
+def _keep_last(sequences, maxlen):
+    padded = np.zeros((len(sequences), maxlen), dtype=int)
+    for i, s in enumerate(sequences):
+        s = list(s)[-maxlen:]
+        padded[i, :len(s)] = s
+    return padded, padded != 0
+
+
+def _no_cut(sequences, maxlen):
+    padded = np.zeros((len(sequences), maxlen), dtype=int)
+    for i, s in enumerate(sequences):
+        padded[i, :len(s)] = s  # fails for a sequence longer than maxlen
+    return padded, padded != 0
+
+
+def masked_mean(h, mask):
+    m = mask[..., None].astype(h.dtype)
+    return (h * m).sum(axis=1) / m.sum(axis=1)
+
+
+def confusion_matrix(y_true, y_pred):
+    cm = np.zeros((2, 2), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        cm[t, p] += 1
+    return cm
+
+
+def _cm_assign(y_true, y_pred):
+    cm = np.zeros((2, 2), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        cm[t, p] = 1
+    return cm
+
+
+def _cm_unique(y_true, y_pred):  # sized by the classes that occur: 1 x 1 when only one class is there
+    classes = np.unique(np.concatenate([y_true, y_pred])) if len(np.unique(y_true)) > 1 else np.unique(y_true)
+    cm = np.zeros((len(classes), len(classes)), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        if t in classes and p in classes:
+            cm[np.searchsorted(classes, t), np.searchsorted(classes, p)] += 1
+    return cm
+
+
+# ---------------------------------------------------------------- 10 ----------
+
+
+def masked_accuracy(y_true, y_pred, mask):
+    return float((y_true == y_pred)[mask].mean())
+
+
+def masked_cross_entropy(probs, y_true, mask):
+    p = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
+    return float(-np.log(p[mask]).mean())
+
+
+def _ce_times_mask(probs, y_true, mask):  # log everywhere, then zero the padding: NaN where p is 0 in the padding
+    p = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
+    return float((-np.log(p) * mask).sum() / mask.sum())
+
+
+def _pick(probs, y):
+    return np.take_along_axis(probs, y[..., None], axis=-1)[..., 0]
+
+
+def most_frequent_tag(sentences, tags):
+    per_word, overall = {}, Counter()
+    for s, ts in zip(sentences, tags):
+        for w, t in zip(s, ts):
+            per_word.setdefault(w, Counter())[t] += 1
+            overall[t] += 1
+    return {w: c.most_common(1)[0][0] for w, c in per_word.items()}, overall.most_common(1)[0][0]
+
+
+def _last_tag(sentences, tags):
+    table = {w: t for s, ts in zip(sentences, tags) for w, t in zip(s, ts)}
+    return table, most_frequent_tag(sentences, tags)[1]
+
+
+def _default_per_type(sentences, tags):
+    table, _ = most_frequent_tag(sentences, tags)
+    return table, Counter(table.values()).most_common(1)[0][0]
+
+
+# ---------------------------------------------------------------- 14 ----------
+
+
+def make_windows(series, L, H):
+    n = len(series) - L - H + 1
+    X = np.stack([series[i:i + L] for i in range(n)])
+    Y = np.stack([series[i + L:i + L + H] for i in range(n)])
+    return X, Y
+
+
+def last_value_forecast(X, H):
+    return np.repeat(X[:, -1:], H, axis=1)
+
+
+def recursive_forecast(step, X, H, *, slide=True, newest=False):
+    window, out = X.copy(), []
+    for _ in range(H):
+        y = step(window)
+        out.append(y)
+        if slide:
+            rest = window[:, :-1] if newest else window[:, 1:]
+            window = np.concatenate([rest, y[:, None]], axis=1)
+        else:
+            window = np.concatenate([window, y[:, None]], axis=1)
+    return np.stack(out, axis=1)
+
+
+# ---------------------------------------------------------------- 09, 11 ------
+
+
+KO = ["영", "일", "이", "삼", "사", "오", "육", "칠", "팔", "구"]
+
+
+def korean_caption(n):
+    if n == 0:
+        return KO[0]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 0 else ("" if tens == 1 else KO[tens]) + "십") + (KO[ones] if ones else "")
+
+
+def token_accuracy(predictions, targets):
+    correct = total = 0
+    for p, t in zip(predictions, targets):
+        p, t = list(p) + [None], list(t) + [None]
+        correct += sum(a == b for a, b in zip(p, t))
+        total += len(t)
+    return correct / total
+
+
+def shift_right(targets, start_id):
+    return np.concatenate([np.full((targets.shape[0], 1), start_id, dtype=targets.dtype), targets[:, :-1]], axis=1)
+
+
+def greedy_decode(encoder, decoder, inputs, start_id, end_id, max_len, *, feedback=True, carry=True, pad=True,
+                  stop_early=False):
+    states = encoder.predict_on_batch(inputs)
+    start = list(states) if isinstance(states, (list, tuple)) else [states]
+    states, n = list(start), len(start[0])
+    tokens = np.full((n, 1), start_id)
+    out, done = np.zeros((n, max_len), dtype=int), np.zeros(n, dtype=bool)
+    for t in range(max_len):
+        probs, *new = decoder.predict_on_batch([tokens, *(states if carry else start)])
+        states = new
+        ids = np.asarray(probs).reshape(n, -1).argmax(-1)
+        if pad:
+            ids = np.where(done, 0, ids)
+            done |= ids == end_id
+        out[:, t] = ids
+        tokens = ids[:, None] if feedback else np.full((n, 1), start_id)
+        if stop_early and done.all():
+            return out[:, :t + 1]
+    return out
+
+
+def first_error(prediction, target):
+    if prediction == target:
+        return None
+    for j, (a, b) in enumerate(zip(prediction, target)):
+        if a != b:
+            return j
+    return min(len(prediction), len(target))
+
+
+def _first_error_zip_only(prediction, target):
+    return next((j for j, (a, b) in enumerate(zip(prediction, target)) if a != b), None)
+
+
+# ---------------------------------------------------------------- 12, 13 ------
+
+
+def sample_top_k(logits, k, temperature, rng, *, smallest=False, position=False, temp=True):
+    z = np.asarray(logits, dtype=float) / (temperature if temp else 1.0)
+    keep = np.argsort(z)[:k] if smallest else np.argsort(z)[-k:]
+    p = np.exp(z[keep] - z[keep].max())
+    j = int(rng.choice(k, p=p / p.sum()))
+    return j if position else int(keep[j])
+
+
+def stream_chunks(ids, B, S):
+    ids = np.asarray(ids)
+    R = (len(ids) - 1) // B
+    pos = np.arange(B)[:, None] * R + np.arange(R)
+    return [(ids[pos[:, k:k + S]], ids[pos[:, k:k + S] + 1]) for k in range(0, R - S + 1, S)]
+
+
+def _chunks_consecutive(ids, B, S):  # B * S consecutive tokens per chunk, row after row
+    n = (len(ids) - 1) // (B * S)
+    return [(ids[k * B * S:(k + 1) * B * S].reshape(B, S), ids[k * B * S + 1:(k + 1) * B * S + 1].reshape(B, S)) for k in range(n)]
+
+
+def _chunks_with_partial(ids, B, S):
+    ids = np.asarray(ids)
+    R = (len(ids) - 1) // B
+    pos = np.arange(B)[:, None] * R + np.arange(R)
+    return [(ids[pos[:, k:k + S]], ids[pos[:, k:k + S] + 1]) for k in range(0, R, S)]
+
+
+def lstm_cache_floats(N, T, D, H):
+    return N * T * D + 2 * N * H + D * 4 * H + H * 4 * H + 6 * N * T * H
+
+
+RIGHT: dict[str, Callable[..., Any] | dict[str, str]] = {
+    "one_hot": one_hot, "embedding_lookup": embedding_lookup, "task_shapes": ANSWERS, "pad_batch": pad_batch,
+    "rnn_step": rnn_step, "rnn_forward": rnn_forward, "birnn_forward": birnn_forward,
+    "rnn_param_count": lambda D, H: D * H + H * H + H,
+    "softmax_cross_entropy": softmax_cross_entropy, "rnn_backward": rnn_backward_double_sum, "sample_next": sample_next,
+    "spectral_radius": spectral_radius, "clip_by_global_norm": clip_by_global_norm, "random_orthogonal": random_orthogonal,
+    "lstm_step": lstm_step, "gru_step": gru_step,
+    "lstm_param_count": lambda D, H: 4 * (D * H + H * H + H), "gru_param_count": lambda D, H: 3 * (D * H + H * H + 2 * H),
+    "pad_and_mask": pad_and_mask, "masked_mean": masked_mean, "confusion_matrix": confusion_matrix,
+    "repeat_vector": lambda v, T: np.repeat(v[:, None, :], T, axis=1), "token_accuracy": token_accuracy,
+    "korean_caption": korean_caption,
+    "masked_accuracy": masked_accuracy, "masked_cross_entropy": masked_cross_entropy, "most_frequent_tag": most_frequent_tag,
+    "shift_right": shift_right, "greedy_decode": greedy_decode, "first_error": first_error,
+    "bits_and_perplexity": lambda n: (n / np.log(2.0), float(np.exp(n))), "sample_top_k": sample_top_k,
+    "stream_chunks": stream_chunks, "lstm_cache_floats": lstm_cache_floats,
+    "make_windows": make_windows, "last_value_forecast": last_value_forecast, "recursive_forecast": recursive_forecast,
+}
+
+WRONG: dict[str, list[Wrong]] = {
+    # 01
+    "one_hot": [
+        ("uses np.eye", lambda ids, V: np.eye(V)[ids], "calls numpy.eye"),
+        ("booleans, not floats", lambda ids, V: np.asarray(ids)[..., None] == np.arange(V), "dtype bool"),
+        ("V + 1 classes", lambda ids, V: _one_hot_loop(ids, V, plus=1), "last axis has"),
+        ("mirrored positions", lambda ids, V: (np.asarray(ids)[..., None] == np.arange(V)[::-1]).astype(float), "mirrored"),
+        ("returns the ids", lambda ids, V: ids, "shape"),
+    ],
+    "embedding_lookup": [
+        ("time-major", lambda ids, E: E[np.asarray(ids).T], "time-major"),
+        ("off by one id", lambda ids, E: E[np.asarray(ids) - 1], "wrong by up to"),
+        ("E transposed", lambda ids, E: E.T[np.asarray(ids) % E.shape[1]], "shape"),
+        ("columns, not rows", lambda ids, E: E[:, ids], "shape"),
+    ],
+    "task_shapes": [
+        ("translation as aligned", {**ANSWERS, checks.TASK_SHAPE_QUESTIONS[2]: "many-to-many (aligned)"}, "own length"),
+        ("everything many-to-one", dict.fromkeys(ANSWERS, "many-to-one"), "answers are not right yet"),
+        ("half the tasks", dict(list(ANSWERS.items())[:5]), "have no answer"),
+        ("made-up shape", dict.fromkeys(ANSWERS, "two-to-two"), "not one of the shapes"),
+        ("caption as many-to-one", {**ANSWERS, checks.TASK_SHAPE_QUESTIONS[3]: "many-to-one"}, "single item and the output"),
+    ],
+    "pad_batch": [
+        ("always pre/pre (Keras' defaults)", _pad_always_pre, "fillers are on the wrong side"),
+        ("ignores truncating", _pad_ignores_truncating, "lose the wrong ids"),
+        ("ignores value", _pad_ignores_value, "hold 0, not value"),
+        ("maxlen=None as the shortest", _pad_min_length, "maxlen=None"),
+        ("extends the input lists", _pad_in_place, "changed the lists"),
+        ("float array", _pad_float, "dtype float"),
+    ],
+    # 02
+    "rnn_step": [
+        ("forgot b", lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh), "without the bias"),
+        ("Wh transposed", lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh.T + b), "Wh transposed"),
+        ("no tanh", lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b, "tanh is missing"),
+        ("sigmoid", lambda x, h, Wx, Wh, b: sigmoid(x @ Wx + h @ Wh + b), "sigmoid instead of tanh"),
+        ("weights on the left", lambda x, h, Wx, Wh, b: np.tanh(Wx @ x + Wh @ h + b), "raised ValueError"),
+        ("no recurrence", lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b), "ignores the previous state"),
+    ],
+    "rnn_forward": [
+        ("ignores h0", lambda x, h0, Wx, Wh, b: rnn_forward(x, np.zeros_like(h0), Wx, Wh, b), "h0 is ignored"),
+        ("one step late", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, late=True), "one step late"),
+        ("state not carried", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, carry=False), "not carried"),
+        ("b added twice", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, bias_twice=True), "added twice"),
+        ("last state only", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b)[:, -1], "only the last state"),
+    ],
+    "birnn_forward": [
+        ("backward half not re-aligned", lambda x, f, b: birnn_forward(x, f, b, realign=False), "reversed time order"),
+        ("halves swapped", lambda x, f, b: birnn_forward(x, f, b, order="bf"), "wrong order"),
+        ("never reversed", lambda x, f, b: birnn_forward(x, f, b, reverse=False), "never reads the sequence backwards"),
+        ("forward weights twice", lambda x, f, b: birnn_forward(x, f, b, same=True), "uses the forward weights"),
+        ("joined along time", lambda x, f, b: birnn_forward(x, f, b, axis=1), "joined along time"),
+    ],
+    "rnn_param_count": [
+        ("forgot b", lambda D, H: D * H + H * H, "bias"),
+        ("two biases", lambda D, H: D * H + H * H + 2 * H, "ONE bias"),
+        ("Wh as D x D", lambda D, H: D * H + D * D + H, "H x H"),
+        ("a float", lambda D, H: (D * H + H * H + H) / 1, "float"),
+    ],
+    # 03
+    "softmax_cross_entropy": [
+        ("-log(softmax(z))", _ce_naive, r"target 2 the loss is inf"),
+        ("log(p + 1e-300)", _ce_epsilon, r"target 2 the loss is 690\.7"),
+        ("sum, not mean", lambda z, t: (softmax_cross_entropy(z, t)[0] * t.size, softmax_cross_entropy(z, t)[1]), "SUM"),
+        ("divides by N only", lambda z, t: (softmax_cross_entropy(z, t)[0] * t.size / z.shape[0], softmax_cross_entropy(z, t)[1]),
+         "batch size only"),
+        ("gradient not divided", lambda z, t: (softmax_cross_entropy(z, t)[0], softmax_cross_entropy(z, t)[1] * t.size),
+         "not divided by the number of predictions"),
+        ("no max shift", _ce_no_shift, "loss is (inf|nan)"),
+    ],
+    "rnn_backward": [
+        ("dx[:, k] = (not +=)", lambda dh, c: rnn_backward_double_sum(dh, c, assign_dx=True), r"overwritten, not accumulated"),
+        ("no walk back", lambda dh, c: rnn_backward_double_sum(dh, c, walk=False), "no gradient flows back"),
+        ("no tanh derivative", lambda dh, c: rnn_backward_double_sum(dh, c, tanh=False), "without the tanh derivative"),
+        ("dWh with h_k", lambda dh, c: rnn_backward_double_sum(dh, c, own_state=True), "instead of the state before it"),
+        ("dh0 left at zero", lambda dh, c: rnn_backward_double_sum(dh, c, dh0=False), "dh0"),
+        ("db not summed over the batch", lambda dh, c: rnn_backward_double_sum(dh, c, db_sum=False), "not summed over the batch"),
+    ],
+    "sample_next": [
+        ("greedy", lambda z, T, rng: int(np.argmax(z)), "always picked the largest logit"),
+        ("rng.choice", lambda z, T, rng: int(rng.choice(len(z), p=softmax(np.asarray(z) / T))), "rng.choice"),
+        ("temperature ignored", lambda z, T, rng: int(np.argmax(np.asarray(z) + rng.gumbel(size=len(z)))), "temperature is ignored"),
+        ("temperature multiplies", lambda z, T, rng: int(np.argmax(np.asarray(z) * T + rng.gumbel(size=len(z)))), "multiplies"),
+        ("global np.random", lambda z, T, rng: int(np.argmax(np.asarray(z) / T + np.random.gumbel(size=len(z)))), "identically seeded"),
+        ("uniform noise", lambda z, T, rng: int(np.argmax(np.asarray(z) / T + rng.random(len(z)))), "always picked the largest|frequencies"),
+        ("noise subtracted", lambda z, T, rng: int(np.argmax(np.asarray(z) / T - rng.gumbel(size=len(z)))), "wrong sign"),
+        ("a float", lambda z, T, rng: float(sample_next(z, T, rng)), "expected an int"),
+    ],
+    # 04
+    "spectral_radius": [
+        ("largest singular value", lambda W: float(np.linalg.norm(W, 2)), "largest singular value"),
+        ("largest real part", lambda W: float(np.max(np.real(np.linalg.eigvals(W)))), "largest real part"),
+        ("largest entry", lambda W: float(np.max(np.abs(W))), "largest entry"),
+        ("real parts only", lambda W: float(np.max(np.abs(np.real(np.linalg.eigvals(W))))), "imaginary parts"),
+        ("all absolute eigenvalues", lambda W: np.abs(np.linalg.eigvals(W)), "one number"),
+    ],
+    "clip_by_global_norm": [
+        ("per tensor", lambda g, m: ([x * min(1.0, m / np.linalg.norm(x)) for x in g], clip_by_global_norm(g, m)[1]),
+         "clipped on its own"),
+        ("in place", _clip_in_place, "in place"),
+        ("norm after clipping", lambda g, m: (clip_by_global_norm(g, m)[0], min(clip_by_global_norm(g, m)[1], m)), "after clipping"),
+        ("sum of norms", lambda g, m: (clip_by_global_norm(g, m)[0], float(sum(np.linalg.norm(x) for x in g))), "sum of the arrays"),
+        ("always scales", lambda g, m: ([x * (m / clip_by_global_norm(g, m)[1]) for x in g], clip_by_global_norm(g, m)[1]),
+         "scaled up"),
+    ],
+    "random_orthogonal": [
+        ("the R factor", lambda rng, H: np.linalg.qr(rng.standard_normal((H, H)))[1], "R factor"),
+        ("the identity", lambda rng, H: np.eye(H), "does not depend on the generator"),
+        ("columns normalised only", lambda rng, H: (lambda a: a / np.linalg.norm(a, axis=0))(rng.standard_normal((H, H))),
+         "not perpendicular"),
+        ("global np.random", lambda rng, H: np.linalg.qr(np.random.standard_normal((H, H)))[0], "same seed gave different"),
+        ("a vector", lambda rng, H: rng.standard_normal(H), "shape"),
+    ],
+    # 05
+    "lstm_step": [
+        ("gates i, f, o, c", lambda *a: lstm_step(*a, order="ifoc"), "order i, f, o, c"),
+        ("no tanh on c", lambda *a: lstm_step(*a, tanh_c=False), "tanh is missing"),
+        ("no input gate", lambda *a: lstm_step(*a, use_i=False), "without the input gate"),
+        ("returns (c, h)", lambda *a: lstm_step(*a)[::-1], "swapped"),
+        ("tanh gates", lambda *a: lstm_step(*a, gate=np.tanh), "gates use tanh"),
+    ],
+    "gru_step": [
+        ("mix flipped", lambda *a: gru_step(*a, flip=True), "other way round"),
+        ("reset before the product", lambda *a: gru_step(*a, reset_before=True), "BEFORE the recurrent product"),
+        ("z and r swapped", lambda *a: gru_step(*a, order="rzh"), "swapped"),
+        ("both biases on the input", _gru_one_bias, "outside the reset gate|both bias rows"),
+        ("no bias", lambda x, h, Wx, Wh, b: gru_step(x, h, Wx, Wh, np.zeros_like(b)), "h_t is wrong"),
+    ],
+    "lstm_param_count": [
+        ("one block", lambda D, H: D * H + H * H + H, "one block"),
+        ("three blocks", lambda D, H: 3 * (D * H + H * H + H), "FOUR blocks"),
+        ("no recurrent matrix", lambda D, H: 4 * (D * H + H), "recurrent matrix"),
+        ("no bias", lambda D, H: 4 * (D * H + H * H), "bias"),
+    ],
+    "gru_param_count": [
+        ("one bias per block", lambda D, H: 3 * (D * H + H * H + H), "TWO bias"),
+        ("four blocks", lambda D, H: 4 * (D * H + H * H + 2 * H), "three blocks"),
+        ("no recurrent matrix", lambda D, H: 3 * (D * H + 2 * H), "recurrent matrix"),
+        ("one block", lambda D, H: D * H + H * H + 2 * H, "one block"),
+    ],
+    # 08
+    "pad_and_mask": [
+        ("Keras' pre padding", _keras_style, "zeros are at the front"),
+        ("mask inverted", lambda s, m: (pad_and_mask(s, m)[0], pad_and_mask(s, m)[0] == 0), "inverted"),
+        ("keeps the last tokens", _keep_last, "LAST maxlen tokens"),
+        ("never cuts", _no_cut, "raised ValueError"),
+        ("int mask", lambda s, m: (pad_and_mask(s, m)[0], (pad_and_mask(s, m)[0] != 0).astype(int)), "dtype int"),
+    ],
+    "masked_mean": [
+        ("padding included", lambda h, m: h.mean(axis=1), "padding included"),
+        ("divides by T", lambda h, m: (h * m[..., None]).sum(axis=1) / h.shape[1], "still divide by T"),
+        ("divides by the batch's count", lambda h, m: (h * m[..., None]).sum(axis=1) / m.sum(), "whole batch"),
+        ("mask not broadcast", lambda h, m: (h * m).sum(axis=1) / m.sum(axis=1), "raised ValueError"),
+        ("averages the features", lambda h, m: (h * m[..., None]).mean(axis=2), "averaged over the features"),
+    ],
+    "confusion_matrix": [
+        ("transposed", lambda t, p: confusion_matrix(t, p).T, "swapped"),
+        ("fractions", lambda t, p: confusion_matrix(t, p) / len(t), "fractions"),
+        ("= instead of +=", _cm_assign, r"set, not counted"),
+        ("sized by the classes present", _cm_unique, r"shape \(1, 1\), expected \(2, 2\)"),
+    ],
+    # 10
+    "masked_accuracy": [
+        ("counts the padding", lambda t, p, m: float((t == p).mean()), "counted the padding"),
+        ("per sentence first", lambda t, p, m: float(np.mean([(t[i] == p[i])[m[i]].mean() for i in range(len(t))])),
+         "averaged per sentence first"),
+        ("divides by mask.size", lambda t, p, m: float((t == p)[m].sum() / m.size), "divided by mask.size"),
+        ("padding right in the numerator", lambda t, p, m: float((t == p).sum() / m.sum()), "numerator"),
+        ("one value per sentence", lambda t, p, m: np.array([(t[i] == p[i])[m[i]].mean() for i in range(len(t))]), "one number"),
+    ],
+    "masked_cross_entropy": [
+        ("padding averaged in", lambda pr, t, m: float(-np.log(_pick(pr, t) + 1e-12).mean()), "padded steps were averaged in"),
+        ("divides by N * T", lambda pr, t, m: float(-np.log(_pick(pr, t)[m]).sum() / m.size), r"N \* T"),
+        ("per sentence first", lambda pr, t, m: float(np.mean([-np.log(_pick(pr, t)[i][m[i]]).mean() for i in range(len(t))])),
+         "per sentence first"),
+        ("log times mask", _ce_times_mask, "BEFORE the log"),
+        ("no minus sign", lambda pr, t, m: float(np.log(_pick(pr, t)[m]).mean()), "minus sign"),
+        ("the sum", lambda pr, t, m: float(-np.log(_pick(pr, t)[m]).sum()), "sum, not the mean"),
+    ],
+    "most_frequent_tag": [
+        ("everything NOUN", lambda s, t: ({w: "NOUN" for x in s for w in x}, "NOUN"), "wrong tag"),
+        ("default VERB", lambda s, t: (most_frequent_tag(s, t)[0], "VERB"), "default tag"),
+        ("last tag seen", _last_tag, "LAST"),
+        ("first sentence only", lambda s, t: most_frequent_tag(s[:1], t[:1]), "no entry"),
+        ("default counted per word", _default_per_type, "default tag"),
+    ],
+    # 14
+    "make_windows": [
+        ("one window too few", lambda s, L, H: make_windows(s[:-1], L, H), "windows, expected"),
+        ("targets one step early", lambda s, L, H: (make_windows(s, L, H)[0],
+                                                    np.stack([s[i + L - 1:i + L - 1 + H] for i in range(len(s) - L - H + 1)])),
+         "one step early"),
+        ("targets from the window", lambda s, L, H: (make_windows(s, L, H)[0], make_windows(s, L, H)[0][:, -H:]), "the targets"),
+        ("windows of L + 1 values", lambda s, L, H: (make_windows(s, L + 1, H)[0], make_windows(s, L, H)[1]), "shape"),
+        ("stride = horizon", lambda s, L, H: tuple(a[::2] for a in make_windows(s, L, H)), "windows|shape"),
+    ],
+    "last_value_forecast": [
+        ("first value", lambda X, H: np.repeat(X[:, :1], H, axis=1), "FIRST value"),
+        ("last H values", lambda X, H: X[:, -H:], "forecast"),
+        ("mean of the window", lambda X, H: np.repeat(X.mean(axis=1, keepdims=True), H, axis=1), "MEAN"),
+        ("one value per window", lambda X, H: X[:, -1], "one value per window"),
+        ("flat array", lambda X, H: np.repeat(X[:, -1], H), "one flat array|one value per window"),
+    ],
+    "recursive_forecast": [
+        ("repeats the first forecast", lambda step, X, H: np.repeat(step(X)[:, None], H, axis=1), "repeats the first forecast"),
+        ("one row per step", lambda step, X, H: recursive_forecast(step, X, H).T, "transposed"),
+        ("window grows", lambda step, X, H: recursive_forecast(step, X, H, slide=False), "raised ValueError"),
+        ("drops the newest value", lambda step, X, H: recursive_forecast(step, X, H, newest=True), "newest value is dropped"),
+    ],
+    # 09
+    "repeat_vector": [
+        ("axes (N, D, T)", lambda v, T: np.repeat(v[:, :, None], T, axis=2), "wrong order"),
+        ("tiled flat", lambda v, T: np.tile(v, (1, T)), "side by side"),
+        ("rows mixed", lambda v, T: np.tile(v, (T, 1)).reshape(len(v), T, v.shape[1]), "other examples"),
+        ("time-major", lambda v, T: np.repeat(v[None], T, axis=0), "time-major|wrong"),
+        ("zeros", lambda v, T: np.zeros((len(v), T, v.shape[1])), "wrong by up to"),
+    ],
+    "token_accuracy": [
+        ("no end token", lambda p, t: sum(a == b for x, y in zip(p, t) for a, b in zip(x, y)) / sum(len(y) for y in t),
+         "end of each target is not counted"),
+        ("exact matches", lambda p, t: float(np.mean([x == y for x, y in zip(p, t)])), "exact matches"),
+        ("per word first", lambda p, t: float(np.mean([token_accuracy([x], [y]) for x, y in zip(p, t)])), "per word first"),
+        ("divides by prediction tokens", lambda p, t: sum(a == b for x, y in zip(p, t) for a, b in zip(list(x) + [None], list(y) + [None]))
+         / sum(len(x) + 1 for x in p), "expected"),
+    ],
+    "korean_caption": [
+        ("10 as 일십", lambda n: "일십" + (KO[n % 10] if n % 10 else "") if 10 <= n < 20 else korean_caption(n), "일십"),
+        ("20 as 이십영", lambda n: korean_caption(n) + ("영" if n % 10 == 0 and n else ""), "units digit of 0"),
+        ("digits", lambda n: str(n), "spelled differently"),
+        ("0 as empty", lambda n: "" if n == 0 else korean_caption(n), "0 alone"),
+        ("num2words", lambda n: __import__("num2words").num2words(n, lang="ko"), "calls num2words"),
+    ],
+    # 11
+    "shift_right": [
+        ("one step longer", lambda y, s: np.concatenate([np.full((len(y), 1), s), y], axis=1), "one step longer"),
+        ("targets unchanged", lambda y, s: y, "targets themselves"),
+        ("np.roll", lambda y, s: np.roll(y, 1, axis=1), "wrapped around"),
+        ("shifted left", lambda y, s: np.concatenate([y[:, 1:], np.full((len(y), 1), s)], axis=1), "shifted LEFT"),
+        ("in place", lambda y, s: (y.__setitem__((slice(None), slice(1, None)), y[:, :-1].copy()), y.__setitem__((slice(None), 0), s), y)[2],
+         "changed the targets"),
+    ],
+    "greedy_decode": [
+        ("no feedback", lambda *a: greedy_decode(*a, feedback=False), "fed start_id"),
+        ("no padding after END", lambda *a: greedy_decode(*a, pad=False), "go on after END"),
+        ("states not carried", lambda *a: greedy_decode(*a, carry=False), "encoder's states"),
+        ("stops early, shorter", lambda *a: greedy_decode(*a, stop_early=True), "max_len columns"),
+    ],
+    "first_error": [
+        ("zip only (prefix is None)", _first_error_zip_only, "shorter one ends"),
+        ("always 0", lambda p, t: 0, "you said 0"),
+        ("-1 for equal", lambda p, t: -1 if p == t else first_error(p, t), "return None"),
+        ("max length", lambda p, t: first_error(p, t) if first_error(p, t) is None or any(a != b for a, b in zip(p, t))
+         else max(len(p), len(t)), "expected"),
+    ],
+    # 12
+    "bits_and_perplexity": [
+        ("multiplies by ln 2", lambda n: (n * np.log(2.0), float(np.exp(n))), "multiplied by ln 2"),
+        ("2 ** nats", lambda n: (n / np.log(2.0), 2.0**n), "raised 2 to the loss in nats"),
+        ("log2 of the loss", lambda n: (np.log2(n) if n > 0 else 0.0, float(np.exp(n))), "log2 of the loss"),
+        ("one number", lambda n: n / np.log(2.0), "tuple of 2"),
+    ],
+    "sample_top_k": [
+        ("no filter", lambda z, k, T, rng: int(rng.choice(len(z), p=softmax(np.asarray(z) / T))), "outside the 3 largest"),
+        ("temperature ignored", lambda z, k, T, rng: sample_top_k(z, k, T, rng, temp=False), "temperature is ignored"),
+        ("k smallest", lambda z, k, T, rng: sample_top_k(z, k, T, rng, smallest=True), "SMALLEST"),
+        ("position, not id", lambda z, k, T, rng: sample_top_k(z, k, T, rng, position=True), "position inside the kept ids"),
+        ("greedy", lambda z, k, T, rng: int(np.argmax(z)), "frequencies"),
+    ],
+    # 13
+    "stream_chunks": [
+        ("consecutive rows", _chunks_consecutive, "consecutive tokens row after row"),
+        ("y = x", lambda ids, B, S: [(x, x) for x, _ in stream_chunks(ids, B, S)], "y equals x"),
+        ("keeps a partial chunk", _chunks_with_partial, "shorter than seq_len is dropped"),
+        ("nothing", lambda ids, B, S: [], "chunks, expected"),
+    ],
+    "lstm_cache_floats": [
+        ("gates and states only", lambda N, T, D, H: 6 * N * T * H, "six"),
+        ("a float", lambda N, T, D, H: float(lstm_cache_floats(N, T, D, H)), "expected an int"),
+        ("forgets x", lambda N, T, D, H: lstm_cache_floats(N, T, D, H) - N * T * D, "input sequence"),
+        ("adds the bias", lambda N, T, D, H: lstm_cache_floats(N, T, D, H) + 4 * H, "no bias"),
+    ],
+}
+
+
+# ------------------------------------------------------------- gamed ----------
+# Answers that game the visible check: they call rnnkit's own version of the exercise, or
+# remember the visible cases. Each passes the visible check and must fail the hidden test.
+
+def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
+    from rnnkit import data, seq2seq, text
+    from rnnkit import numpy_rnn as nr
+
+    lstm_table = {(D, H): 4 * (D * H + H * H + H) for D, H in [(3, 4), (1, 1), (100, 32), (64, 256)]}  # remembered
+    return {
+        "rnn_step": [("calls nr.rnn_step", lambda *a: nr.rnn_step(*a))],
+        "rnn_forward": [("calls nr.rnn_forward", lambda *a: nr.rnn_forward(*a)[0])],
+        "rnn_param_count": [("a table of the visible sizes",
+                             lambda D, H: {(3, 4): 32, (1, 1): 3, (100, 32): 4256, (64, 256): 82176}[(D, H)])],
+        "clip_by_global_norm": [("calls nr.clip_by_global_norm", lambda g, m: nr.clip_by_global_norm(g, m))],
+        "lstm_step": [("calls nr.lstm_step", lambda *a: nr.lstm_step(*a))],
+        "gru_step": [("calls nr.gru_step", lambda *a: nr.gru_step(*a))],
+        "lstm_param_count": [("a table of the visible sizes", lambda D, H: lstm_table[(D, H)])],
+        "rnn_backward": [("calls nr.rnn_backward", lambda dh, c: nr.rnn_backward(dh, c))],
+        "pad_and_mask": [("calls rnnkit.data", lambda s, m: (data.pad_sequences(s, maxlen=m),
+                                                              data.padding_mask(data.pad_sequences(s, maxlen=m))))],
+        "make_windows": [("calls rnnkit.data.make_windows", lambda s, L, H: (data.make_windows(s, L, H)[0][..., 0],
+                                                                             data.make_windows(s, L, H)[1]))],
+        "most_frequent_tag": [("a table of the visible corpus", lambda s, t: (
+            {"the": "DET", "dog": "NOUN", "runs": "VERB", "end": "NOUN", "a": "DET", "can": "VERB", "run": "VERB"}, "NOUN"))],
+        "korean_caption": [("calls seq2seq.number_words", lambda n: seq2seq.number_words(n, lang="ko"))],
+        "shift_right": [("calls seq2seq.shift_right", lambda y, s: seq2seq.shift_right(y, s))],
+        "greedy_decode": [("calls seq2seq.greedy_decode", lambda e, d, x, s, end, m: seq2seq.greedy_decode(
+            e, d, x, start_id=s, end_id=end, max_len=m))],
+        "token_accuracy": [("calls seq2seq.token_accuracy", lambda p, t: seq2seq.token_accuracy(p, t))],
+        "first_error": [("a table of the visible cases", lambda p, t: {
+            ("1998-03-03", "1998-03-03"): None, ("1998-03-30", "1998-03-03"): 8, ("2998-03-03", "1998-03-03"): 0,
+            ("1998-03", "1998-03-03"): 7, ("1998-03-033", "1998-03-03"): 10, ("", "1998-03-03"): 0}[(p, t)])],
+        "bits_and_perplexity": [("calls rnnkit.text", lambda n: (text.bits_per_char(n), text.perplexity(n)))],
+        "stream_chunks": [("calls rnnkit.data.stream_batches", lambda ids, B, S: list(data.stream_batches(ids, B, S)))],
+    }
+
+
+GAMED = _gamed()
