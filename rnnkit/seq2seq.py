@@ -5,6 +5,8 @@
 * ``digit_pairs`` puts two 8x8 digit images side by side (scikit-learn's
   ``load_digits``); ``number_words`` spells the number they show
   (``num2words``: 42 -> "forty-two", or "사십이" with ``lang="ko"``).
+  ``mirrored_pairs`` picks the images of a balanced evaluation set: every
+  image equally often on each side, and every pair with its mirror image.
 * ``sample_dates``, ``format_date`` and ``date_pairs`` write dates in several
   human styles ("3rd of March 1998") next to their ISO form ("1998-03-03").
 
@@ -45,6 +47,7 @@ __all__ = [
     "END",
     "SPECIAL_TOKENS",
     "digit_pairs",
+    "mirrored_pairs",
     "number_words",
     "MONTHS",
     "WEEKDAYS",
@@ -117,6 +120,32 @@ def digit_pairs(
     x = np.concatenate([images[left], images[right]], axis=2).astype(np.float32)  # x: (n, h, 2w)
     numbers = 10 * labels[left].astype(np.int64) + labels[right]  # numbers: (n,)
     return x, numbers
+
+
+def mirrored_pairs(n_images: int, per_side: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Image indices for a balanced set of pairs: ``left[k]`` and ``right[k]`` make pair ``k``.
+
+    Every image is the left image of exactly ``per_side`` pairs and the right image of
+    exactly ``per_side`` pairs, and with each pair (a, b) the set also holds its mirror
+    (b, a). So no image counts more than another, and a reader that makes an error on
+    an image makes it equally often in the tens place and in the units place.
+
+    Args:
+        n_images: how many images to pair (indices 0 .. n_images - 1).
+        per_side: how often each image is on the left (and on the right); even.
+        rng: the generator that shuffles the partners.
+
+    Returns:
+        ``left``, ``right``: (n_images * per_side,) int64 index arrays.
+    """
+    int_at_least("n_images", n_images, 1)
+    int_at_least("per_side", per_side, 2)
+    generator(rng)
+    if per_side % 2:
+        raise ValueError(f"per_side must be even (each pair comes with its mirror); got {per_side}")
+    first = np.tile(np.arange(n_images), per_side // 2)  # every image per_side / 2 times
+    second = np.concatenate([rng.permutation(n_images) for _ in range(per_side // 2)])  # and as a partner
+    return np.concatenate([first, second]), np.concatenate([second, first])
 
 
 def number_words(n: int, lang: str = "en") -> str:

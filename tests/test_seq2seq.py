@@ -53,6 +53,24 @@ def test_digit_pairs_are_reproducible_and_reject_bad_input() -> None:
         s2s.digit_pairs(images, labels, 5, 0)
 
 
+def test_mirrored_pairs_are_balanced_and_closed_under_swapping(rng: np.random.Generator) -> None:
+    left, right = s2s.mirrored_pairs(7, 4, rng)
+    assert left.shape == right.shape == (28,) and left.dtype == right.dtype == np.int64
+    np.testing.assert_array_equal(np.bincount(left, minlength=7), np.full(7, 4))  # 4 times on the left
+    np.testing.assert_array_equal(np.bincount(right, minlength=7), np.full(7, 4))  # and 4 times on the right
+    assert sorted(zip(left.tolist(), right.tolist())) == sorted(zip(right.tolist(), left.tolist()))  # every mirror
+    again = s2s.mirrored_pairs(7, 4, np.random.default_rng(0))
+    np.testing.assert_array_equal(again[1], s2s.mirrored_pairs(7, 4, np.random.default_rng(0))[1])
+    with pytest.raises(ValueError, match="per_side must be even.*got 3"):
+        s2s.mirrored_pairs(7, 3, rng)
+    with pytest.raises(ValueError, match="per_side must be an int >= 2; got 0"):
+        s2s.mirrored_pairs(7, 0, rng)
+    with pytest.raises(ValueError, match="n_images must be an int >= 1"):
+        s2s.mirrored_pairs(0, 2, rng)
+    with pytest.raises(ValueError, match="np.random.Generator"):
+        s2s.mirrored_pairs(7, 2, 0)
+
+
 def test_number_words() -> None:
     assert [s2s.number_words(n) for n in (0, 7, 13, 42, 90)] == ["zero", "seven", "thirteen", "forty-two", "ninety"]
     assert [s2s.number_words(n, lang="ko") for n in (0, 10, 42)] == ["영", "십", "사십이"]
