@@ -223,7 +223,10 @@ def pages(site: Site) -> dict[str, dict]:
 
             page.on("console", lambda m: note("console", f"{m.type}: {m.text}") if m.type == "error" else None)
             page.on("pageerror", lambda e: note("pageerror", str(e)))
-            page.on("requestfailed", lambda r: note("failed", f"{r.url} ({r.failure})"))
+            # A request the browser cancelled (net::ERR_ABORTED: a late favicon when the next page
+            # starts loading) is no failure of the site; a missing file is a 404, caught below.
+            page.on("requestfailed", lambda r: note("failed", f"{r.url} ({r.failure})")
+                    if "ERR_ABORTED" not in (r.failure or "") else None)
             page.on("response", lambda r: note("failed", f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
             page.on("request", lambda r: note("outside", r.url)
                     if urlsplit(r.url).scheme in ("http", "https", "ws", "wss", "ftp") and not r.url.startswith(base) else None)
