@@ -150,6 +150,7 @@ _SECOND_HINTS: dict[str, str] = {}  # check name -> its second hint
 _REFERENCES: dict[str, tuple[str, ...]] = {}  # check name -> "module.function" a hidden test blocks
 _ORIGINALS: dict[str, Callable[..., None]] = {}  # check name -> the check as defined (not as maybe replaced)
 _HOMES: dict[str, str] = {}  # check name -> the module that defines it
+_NONE_OK: set[str] = set()  # checks that judge a result of None themselves (``_check(..., none_ok=True)``)
 _LAST: dict[str, Any] = {"name": None, "more": {}}  # the last failure, and per check its specific second hint
 _HIDDEN: contextvars.ContextVar[bool] = contextvars.ContextVar("rnnkit_checks_hidden", default=False)
 
@@ -158,7 +159,8 @@ _LIBRARIES = frozenset({"numpy", "keras", "tensorflow", "jax", "jaxlib", "torch"
                         "contextlib", "functools", "importlib", "builtins", "abc", "typing", "threading", "inspect"})
 
 
-def _check(more: str, *, reference: Sequence[str] = (), forbid: Sequence[tuple[str, str]] = ()) -> Callable[[F], F]:
+def _check(more: str, *, reference: Sequence[str] = (), forbid: Sequence[tuple[str, str]] = (),
+           none_ok: bool = False) -> Callable[[F], F]:
     """Register a check: its second hint, what a hidden test forbids, what the exercise forbids.
 
     Args:
@@ -167,6 +169,8 @@ def _check(more: str, *, reference: Sequence[str] = (), forbid: Sequence[tuple[s
             answer must not call in a hidden test.
         forbid: ``("module.function", why)`` pairs the exercise itself rules out, blocked in every
             run of the check (e.g. ``("numpy.eye", "this exercise is one-hot encoding without np.eye")``).
+        none_ok: :func:`_call` hands a result of None back instead of failing on it, for a check
+            that judges None itself (it can call :func:`_returned_none` for the usual message).
     """
 
     def decorate(fn: F) -> F:
@@ -182,6 +186,8 @@ def _check(more: str, *, reference: Sequence[str] = (), forbid: Sequence[tuple[s
         _REFERENCES[name] = tuple(reference)
         _ORIGINALS[name] = run
         _HOMES[name] = fn.__module__
+        if none_ok:
+            _NONE_OK.add(name)
         return run  # type: ignore[return-value]
 
     return decorate
@@ -213,7 +219,8 @@ def hidden_test(name: str, answer: Any) -> None:
     For nbgrader hidden tests (the lines between ``### BEGIN HIDDEN TESTS`` and
     ``### END HIDDEN TESTS`` of a check cell). It uses the check as rnnkit defines it,
     even if a notebook has replaced ``checks.<name>``; an answer tailored to the visible
-    check's cases, or one that only calls rnnkit's own version, fails it.
+    check's cases, one that only calls rnnkit's own version, or that version itself under
+    another name (``my_fn = rnnkit.distributed.scaled_learning_rate``), fails it.
     """
     check = _ORIGINALS.get(name)
     if check is None:
@@ -221,6 +228,11 @@ def hidden_test(name: str, answer: Any) -> None:
         raise ValueError(f"no check called {name!r} is loaded" + (f" (import {module} first)" if module else ""))
     token = _HIDDEN.set(True)
     try:
+        for ref in _REFERENCES[name]:  # an alias (``my_fn = rnnkit.x.fn``) is rnnkit's answer, not the learner's
+            found = _resolve(ref)
+            if found is not None and _is_same_function(answer, getattr(*found)):
+                _fail(name, f"your answer is {ref} itself, rnnkit's own version",
+                      "the exercise is to write it yourself: the hidden test checks your own code")
         with _blocking([(ref, "the hidden test checks your own version, not rnnkit's") for ref in _REFERENCES[name]]):
             with contextlib.redirect_stdout(io.StringIO()):
                 check(answer)
@@ -261,6 +273,16 @@ def _guard(original: Callable[..., Any], what: str, why: str) -> Callable[..., A
 
     guarded.__rnnkit_original__ = original  # type: ignore[attr-defined]
     return guarded
+
+
+def _is_same_function(answer: Any, original: Any) -> bool:
+    """True if ``answer`` is ``original``, or wraps it (``functools.wraps``, ``functools.partial``)."""
+    seen = 0
+    while answer is not None and seen < 10:
+        if answer is original:
+            return True
+        answer, seen = getattr(answer, "__wrapped__", None) or getattr(answer, "func", None), seen + 1
+    return False
 
 
 def _resolve(path: str) -> tuple[Any, str] | None:
@@ -379,23 +401,27 @@ def _learner_line(exc: BaseException) -> str:
     return f"\n  at `{code}` (line {lineno} of {where})"
 
 
-def _not_written(exc: BaseException | None) -> bool:
-    """True if a NotImplementedError is in the exception or its chain (Keras re-wraps errors)."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, NotImplementedError):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
+_E = TypeVar("_E", bound=BaseException)
 
 
-def _blocked_in(exc: BaseException | None) -> _Blocked | None:
+def _in_chain(exc: BaseException | None, kind: type[_E]) -> _E | None:
+    """The first exception of type ``kind`` in ``exc`` or its chain of causes (Keras re-wraps errors), or None."""
     seen = 0
     while exc is not None and seen < 10:
-        if isinstance(exc, _Blocked):
+        if isinstance(exc, kind):
             return exc
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
+
+
+def _not_written(exc: BaseException | None) -> bool:
+    """True if a NotImplementedError is in the exception or its chain."""
+    return _in_chain(exc, NotImplementedError) is not None
+
+
+def _blocked_in(exc: BaseException | None) -> _Blocked | None:
+    """The :class:`_Blocked` call in the exception or its chain, if any."""
+    return _in_chain(exc, _Blocked)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -425,10 +451,6 @@ def _raised(check: str, exc: BaseException, doing: str, hint: str, *, context: s
     _fail(check, f"{doing} raised {type(exc).__name__}: {_first_line(exc)}{extra}{_learner_line(exc)}", hint)
 
 
-#: Checks whose exercise has None as a right answer (``first_error``: equal strings have no first error).
-_NONE_IS_AN_ANSWER: frozenset[str] = frozenset({"first_error"})
-
-
 def _call(check: str, fn: Callable[..., Any], *args: Any) -> Any:
     """Call the learner's function; turn any exception, or a result of None, into a short, readable failure."""
     if not callable(fn):
@@ -441,10 +463,15 @@ def _call(check: str, fn: Callable[..., Any], *args: Any) -> Any:
     except Exception as exc:  # any bug in learner code becomes a message, not a traceback
         _raised(check, exc, "your function", "run it yourself on arrays of those shapes and print the shape of "
                 "each intermediate result", context=f"when called with {_describe(args)}")
-    if out is None and check not in _NONE_IS_AN_ANSWER:
-        _fail(check, f"your function returned None when called with {_describe(args)}: a missing `return`?",
-              "a function that ends without a `return` line gives None; end it with `return` and the result")
+    if out is None and check not in _NONE_OK:
+        _returned_none(check, args)
     return out
+
+
+def _returned_none(check: str, args: tuple[Any, ...]) -> NoReturn:
+    """Fail because the answer returned None: most likely a missing ``return``."""
+    _fail(check, f"your function returned None when called with {_describe(args)}: a missing `return`?",
+          "a function that ends without a `return` line gives None; end it with `return` and the result")
 
 
 # --------------------------------------------------------------------------

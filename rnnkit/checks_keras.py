@@ -62,12 +62,13 @@ def _numpy(x: Any) -> np.ndarray:
 
 
 def _int_answer(check: str, fn: Callable[..., Any], args: tuple[Any, ...], want: int, hints: dict[int, str],
-                default_hint: str) -> None:
+                default_hint: str, *, label: str | None = None) -> None:
     got = _call(check, fn, *args)
+    where = label or str(args)
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
-        _fail(check, f"expected an int, got {type(got).__name__} {got!r} for {args}", "return a whole number")
+        _fail(check, f"expected an int, got {type(got).__name__} {got!r} for {where}", "return a whole number")
     if got != want:
-        _fail(check, f"for {args} you said {got}, but the layer has {want} parameters", hints.get(int(got), default_hint))
+        _fail(check, f"for {where} you said {got}, but the layer has {want} parameters", hints.get(int(got), default_hint))
 
 
 def _weights(rng: np.random.Generator, shapes: list[tuple[int, ...]], scale: float = 0.5) -> list[np.ndarray]:
@@ -81,45 +82,85 @@ def _weights(rng: np.random.Generator, shapes: list[tuple[int, ...]], scale: flo
 _BLOCKS = {"simplernn": 1, "lstm": 4, "gru": 3}
 
 
-def _layer_params(kind: str, D: int, H: int, bidirectional: bool) -> int:
+def _layer_params(kind: str, D: int, H: int, bidirectional: bool, use_bias: bool = True, reset_after: bool = True) -> int:
+    """Parameters of ``keras.layers.<kind>(H, use_bias=..., reset_after=...)`` on D features (x2 if bidirectional)."""
     blocks = _BLOCKS[kind.lower()]
-    one = blocks * (D * H + H * H + H) + (blocks * H if kind.lower() == "gru" else 0)  # GRU: a second bias row
+    rows = 0 if not use_bias else 2 if (kind.lower() == "gru" and reset_after) else 1  # bias rows per block
+    one = blocks * H * (D + H + rows)
     return 2 * one if bidirectional else one
 
 
-@_check(more="per block: a D x H kernel, an H x H recurrent kernel and H biases; SimpleRNN has 1 block, LSTM 4, "
-        "GRU 3 (plus a second bias row); Bidirectional doubles everything")
-def recurrent_param_count(fn: Callable[[str, int, int, bool], int]) -> None:
-    """Check ``fn(kind, D, H, bidirectional) -> int``: the parameters of one Keras recurrent layer.
+@_check(more="per block: a D x H kernel, an H x H recurrent kernel and one bias row of H; SimpleRNN has 1 block, "
+        "LSTM 4, GRU 3. use_bias=False removes every bias row; only a GRU with reset_after=True has a second bias "
+        "row (its reset gate multiplies h U + b after the bias is added); Bidirectional doubles everything")
+def recurrent_param_count(fn: Callable[..., int]) -> None:
+    """Check ``fn(kind, D, H, bidirectional, use_bias, reset_after) -> int``: the parameters of one Keras recurrent layer.
 
-    ``kind`` is ``"SimpleRNN"``, ``"LSTM"`` or ``"GRU"`` (default settings, so
-    GRU has ``reset_after=True``); the layer reads D features and has H units;
-    with ``bidirectional=True`` it is wrapped in ``keras.layers.Bidirectional``.
+    ``kind`` is ``"SimpleRNN"``, ``"LSTM"`` or ``"GRU"``; the layer reads D features and has H
+    units, is built with ``use_bias`` (and, for the GRU, ``reset_after``), and with
+    ``bidirectional=True`` is wrapped in ``keras.layers.Bidirectional``. ``reset_after`` means
+    nothing to SimpleRNN and LSTM. The answer is called with all six arguments in this order.
     """
     name = "recurrent_param_count"
-    cases = _variant([("SimpleRNN", 3, 4, False), ("LSTM", 100, 32, False), ("GRU", 8, 16, False),
-                      ("LSTM", 5, 7, True), ("GRU", 64, 128, True), ("SimpleRNN", 1, 1, True)],
-                     [("GRU", 5, 3, False), ("SimpleRNN", 20, 10, True), ("LSTM", 9, 6, True), ("GRU", 2, 7, True)])
-    for kind, D, H, bi in cases:
-        want = _layer_params(kind, D, H, bi)
+    cases = _variant([("SimpleRNN", 3, 4, False, True, True), ("LSTM", 100, 32, False, False, True),
+                      ("GRU", 8, 16, False, True, False), ("GRU", 6, 5, True, False, True),
+                      ("LSTM", 5, 7, True, True, True), ("GRU", 64, 128, True, True, True),
+                      ("SimpleRNN", 1, 1, True, False, False), ("LSTM", 3, 2, False, True, False)],
+                     [("GRU", 5, 3, False, True, True), ("SimpleRNN", 20, 10, True, False, True),
+                      ("LSTM", 9, 6, True, True, False), ("GRU", 2, 7, True, True, False), ("GRU", 4, 4, False, False, False)])
+    for kind, D, H, bi, use_bias, reset_after in cases:
+        want = _layer_params(kind, D, H, bi, use_bias, reset_after)
         blocks, copies = _BLOCKS[kind.lower()], 2 if bi else 1
+        is_gru = kind.lower() == "gru"
         hints: dict[int, str] = {}
         for wrong, hint_text in [  # the likely slips, most telling first; the first hint for a number wins
-            (_layer_params(kind, D, H, False), "Bidirectional holds two independent copies of the layer "
-             "(one per direction), each with its own weights"),
-            (copies * blocks * (D * H + H * H + H), "GRU with reset_after=True (the Keras default) has TWO bias rows, "
-             "bias (2, 3H): one added to x W, one to h U"),
-            (copies * (D * H + H * H + H), f"{kind} has {blocks} blocks of weights (one per gate or candidate)"),
-            (copies * blocks * (D * H + H), "each block also has a recurrent kernel, H x H"),
-            (copies * blocks * (D * H + D * D + H), "the recurrent kernel maps the state to the state: H x H"),
-            (copies * blocks * (D * H + H * H), "each block also has a bias of H numbers"),
+            (_layer_params(kind, D, H, False, use_bias, reset_after), "Bidirectional holds two independent copies of the "
+             "layer (one per direction), each with its own weights"),
+            (_layer_params(kind, D, H, bi, True, reset_after), "use_bias=False builds the layer without any bias"),
+            (copies * blocks * H * (D + H + 1), "with use_bias=False there is no bias row at all, the GRU's second one "
+             "included" if not use_bias else "GRU with reset_after=True (the Keras default) has TWO bias rows, bias "
+             "(2, 3H): one added to x W, one to h U" if is_gru and reset_after else "only the GRU has a second bias row"),
+            (copies * blocks * H * (D + H + 2), "with reset_after=False the GRU has one bias row: the second exists only "
+             "because reset_after=True applies the reset gate after the recurrent product and its bias" if is_gru
+             else "reset_after is a GRU argument: SimpleRNN and LSTM have one bias row, whatever it says"),
+            (want // blocks, f"{kind} has {blocks} blocks of weights (one per gate or candidate)"),
+            (want - copies * blocks * H * H, "each block also has a recurrent kernel, H x H"),
         ]:
             if wrong != want:
                 hints.setdefault(wrong, hint_text)
-        _int_answer(name, fn, (kind, D, H, bi), want, hints,
-                    "count per block: kernel D*H, recurrent kernel H*H, bias H; then blocks (1, 4 or 3), "
-                    "an extra bias row for GRU, and x2 for Bidirectional")
-    _passed(name, f"correct for {len(cases)} layers (SimpleRNN, LSTM, GRU, with and without Bidirectional)")
+        options = ", use_bias=False" if not use_bias else ""
+        options += "" if reset_after else ", reset_after=False" if is_gru else f", reset_after=False, which {kind} ignores"
+        layer = f"{kind}({H}{options}) on D={D}"
+        _int_answer(name, fn, (kind, D, H, bi, use_bias, reset_after), want, hints,
+                    "count the weights of one block (kernel, recurrent kernel, bias rows), then multiply by the blocks "
+                    "and the directions; check which arguments add or remove bias rows",
+                    label=f"Bidirectional({layer})" if bi else layer)
+    _passed(name, f"correct for {len(cases)} layers (the three kinds, with and without bias, reset_after and Bidirectional)")
+
+
+class _StateRecorder:
+    """Stands in for the layer given to ``run_in_chunks``: calls it, and counts the states handed back in."""
+
+    def __init__(self, layer: Any) -> None:
+        self._layer = layer
+        self.state_counts: list[int] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        states = kwargs.get("initial_state")
+        if states is not None:
+            self.state_counts.append(len(states) if isinstance(states, (list, tuple)) else 1)
+        return self._layer(*args, **kwargs)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._layer, attr)
+
+    def too_few(self, check: str, label: str, want: int) -> None:
+        """Fail if a chunk was started from fewer states than the layer carries (an LSTM given only h)."""
+        short = [n for n in self.state_counts if n < want]
+        if short:
+            _fail(check, f"for {label} a chunk was started from {short[0]} state(s), but this layer carries {want}",
+                  "with return_state=True the LSTM returns its output and then two states, h and c; the next "
+                  "chunk needs all of them" if want == 2 else "hand the next chunk every state the layer returned")
 
 
 @_check(more="keep a variable with the states (None at first); for each chunk call the layer with "
@@ -144,9 +185,11 @@ def run_in_chunks(fn: Callable[[Any, np.ndarray, int], Any]) -> None:
         x = rng.normal(size=(N, T, D)).astype("float32")
         want = _numpy(layer(x)[0])
         label = f"{Layer.__name__} over T={T} steps in chunks of {chunk}"
+        recorder = _StateRecorder(layer)
         try:
-            got = fn(layer, x, chunk)
+            got = fn(recorder, x, chunk)
         except Exception as exc:
+            recorder.too_few(name, label, len(layer.cell.state_size) if isinstance(layer.cell.state_size, (list, tuple)) else 1)
             _raised(name, exc, f"for {label} your function", "print the shape of each chunk's output and of the states "
                     "the layer returns; the states go back in through the initial_state argument")
         got = _numpy(got) if not isinstance(got, (list, tuple)) else _numpy(keras.ops.concatenate(list(got), axis=1))
@@ -159,6 +202,7 @@ def run_in_chunks(fn: Callable[[Any, np.ndarray, int], Any]) -> None:
                       "keep every chunk's output sequence and join them all")
             _fail(name, f"for {label} the result has shape {got.shape}, expected {want.shape} = (N, T, H)",
                   "join the chunks' output sequences along the time axis, not the batch axis")
+        recorder.too_few(name, label, len(layer.cell.state_size) if isinstance(layer.cell.state_size, (list, tuple)) else 1)
         if not np.allclose(got, want, atol=1e-5):
             fresh = np.concatenate([_numpy(layer(x[:, s : s + chunk])[0]) for s in range(0, T, chunk)], axis=1)
             if np.allclose(got, fresh, atol=1e-5):
@@ -386,6 +430,10 @@ def peephole_lstm_cell(cls: type) -> None:
         _fail(name, f"state_size is {cell.state_size!r}, expected [{H}, {H}] (h and c)", "an LSTM cell has two states, h and c, of units numbers each")
     shapes = [(D, 4 * H), (H, 4 * H), (4 * H,), (3, H)]
     _check_weight_shapes(name, layer, shapes, "kernel, recurrent_kernel, bias, peephole")
+    fresh = _numpy(layer.weights[3])
+    if np.any(fresh != 0):
+        _fail(name, f"a freshly built cell's peephole weights are not zeros (up to {np.abs(fresh).max():.3g} in size)",
+              "the exercise asks for peepholes that start at zero, so that a new peephole cell computes a plain LSTM")
     weights = _weights(rng, shapes)
     layer.set_weights(weights)
     x = rng.normal(size=(N, T, D)).astype("float32")

@@ -26,6 +26,7 @@ from rnnkit.checks import (
     _fail,
     _mistake,
     _passed,
+    _returned_none,
     _rng,
     _variant,
     hidden_test,
@@ -41,7 +42,7 @@ __all__ = [
     "korean_caption",
     "shift_right",
     "greedy_decode",
-    "first_error",
+    "error_positions",
 ]
 
 CHECKS: tuple[str, ...] = tuple(name for name in __all__ if name[0].islower() and name not in TOOLS)
@@ -296,36 +297,60 @@ def greedy_decode(fn: Callable[..., np.ndarray]) -> None:
     _passed(name, "correct with one and two states, rows that end early and a row that never ends")
 
 
-@_check(more="loop over the positions of the shorter string and return the first j where the characters differ; "
-        "if there is none, the strings differ only in length (return the length of the shorter one) or are equal "
-        "(return None)")
-def first_error(fn: Callable[[str, str], int | None]) -> None:
-    """Check ``fn(prediction, target) -> int | None``: the first position where they differ, None if equal."""
-    name = "first_error"
-    cases: list[tuple[str, str, int | None]] = _variant([
-        ("1998-03-03", "1998-03-03", None),
-        ("1998-03-30", "1998-03-03", 8),
-        ("2998-03-03", "1998-03-03", 0),
-        ("1998-03", "1998-03-03", 7),
-        ("1998-03-033", "1998-03-03", 10),
-        ("", "1998-03-03", 0),
+def _error_positions(prediction: str, target: str) -> list[int]:
+    shared = min(len(prediction), len(target))
+    return [j for j in range(shared) if prediction[j] != target[j]] + list(range(shared, max(len(prediction), len(target))))
+
+
+@_check(more="two parts: the positions both strings have (compare the characters there, counting from 0), then every "
+        "position that only the longer string has, up to its length; equal strings give []",
+        none_ok=True)
+def error_positions(fn: Callable[[str, str], list[int]]) -> None:
+    """Check ``fn(prediction, target) -> list[int]``: every wrong position, in order; a missing or extra character counts."""
+    name = "error_positions"
+    cases: list[tuple[str, str]] = _variant([
+        ("1998-03-30", "1998-03-03"),
+        ("1998-03-03", "1998-03-03"),
+        ("2998-03-03", "1998-03-03"),
+        ("1998-03", "1998-03-03"),
+        ("1998-03-033", "1998-03-03"),
+        ("1898-03-0", "1998-03-03"),
+        ("", "1998-03-03"),
     ], [
-        ("2001-12-24", "2001-12-24", None),
-        ("2001-12-2", "2001-12-24", 9),
-        ("2001-12-245", "2001-12-24", 10),
-        ("2011-12-24", "2001-12-24", 2),
-        ("", "", None),
+        ("2011-12-24", "2001-12-24"),
+        ("2001-12-24", "2001-12-24"),
+        ("2001-12-2", "2001-12-24"),
+        ("2001-12-2456", "2001-12-24"),
+        ("2001-2-24", "2001-12-24"),
+        ("", ""),
     ])
-    for pred, target, want in cases:
+    for pred, target in cases:
+        want = _error_positions(pred, target)
         got = _call(name, fn, pred, target)
-        if got != want or (want is not None and (isinstance(got, bool) or not isinstance(got, (int, np.integer)))):
-            problem = f"for prediction {pred!r} and target {target!r} you said {got!r}, expected {want!r}"
-            if want is not None and got is None:
-                hint_text = ("when one string is the beginning of the other they still differ: the first error is "
-                             "where the shorter one ends")
-            elif want is None:
-                hint_text = "equal strings have no first error: return None"
-            else:
-                hint_text = "positions count from 0; compare character by character from the start"
-            _fail(name, problem, hint_text)
+        if got is None:
+            if want:
+                _returned_none(name, (pred, target))
+            _fail(name, f"for two equal strings ({pred!r}) you returned None, expected []",
+                  "no wrong position is an empty list: return [] so that the caller can always loop over the result")
+        try:
+            got_list = [int(j) for j in got]
+        except (TypeError, ValueError):
+            _fail(name, f"for prediction {pred!r} and target {target!r} you returned {got!r}, expected a list of positions",
+                  "return a list of ints (the wrong positions), [] if there are none")
+        if got_list == want:
+            continue
+        problem = f"for prediction {pred!r} and target {target!r} you said {got_list}, expected {want}"
+        shared = min(len(pred), len(target))
+        if got_list == [j for j in want if j < shared] and len(pred) != len(target):
+            hint_text = ("a missing or an extra character is wrong too: every position that only the longer string has "
+                         "counts")
+        elif want and got_list == want[:1]:
+            hint_text = "list every wrong position, not only the first"
+        elif got_list == [j + 1 for j in want]:
+            hint_text = "positions count from 0, as string indices do"
+        elif set(got_list) == set(want):
+            hint_text = "list each position once, in increasing order"
+        else:
+            hint_text = "compare character by character from position 0, then handle what is left of the longer string"
+        _fail(name, problem, hint_text)
     _passed(name, f"correct on {len(cases)} test cases, including too-short and too-long predictions")

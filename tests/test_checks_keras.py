@@ -24,19 +24,20 @@ def _not_written(*args):
 # --- 06 ---------------------------------------------------------------------
 
 
-def _count(kind, D, H, bidirectional=False):
+def _count(kind, D, H, bidirectional=False, use_bias=True, reset_after=True):
     blocks = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[kind]
-    n = blocks * (D * H + H * H + H) + (blocks * H if kind == "GRU" else 0)
+    rows = 0 if not use_bias else 2 if kind == "GRU" and reset_after else 1
+    n = blocks * H * (D + H + rows)
     return 2 * n if bidirectional else n
 
 
-def _count_no_bi(kind, D, H, bidirectional=False):
-    return _count(kind, D, H, False)
+def _count_no_bi(kind, D, H, bidirectional=False, use_bias=True, reset_after=True):
+    return _count(kind, D, H, False, use_bias, reset_after)
 
 
-def _count_gru_one_bias(kind, D, H, bidirectional=False):
-    blocks = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[kind]
-    return blocks * (D * H + H * H + H) * (2 if bidirectional else 1)
+def _count_gru_one_bias(kind, D, H, bidirectional=False, use_bias=True, reset_after=True):
+    return _count("LSTM" if kind == "GRU" else kind, D, H, bidirectional, use_bias) * (3 if kind == "GRU" else 4) // 4 \
+        if kind == "GRU" else _count(kind, D, H, bidirectional, use_bias, reset_after)
 
 
 def test_recurrent_param_count(capsys):
@@ -48,6 +49,21 @@ def test_recurrent_param_count(capsys):
         checks.recurrent_param_count(_count_no_bi)
     with pytest.raises(checks.CheckFailed, match="not written yet"):
         checks.recurrent_param_count(_not_written)
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize(("use_bias", "reset_after"), [(True, True), (False, True), (True, False), (False, False)])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_recurrent_param_count_agrees_with_keras(kind, use_bias, reset_after, bidirectional):
+    """The check's reference count is what Keras builds, for every argument the exercise names."""
+    from rnnkit.checks_keras import _layer_params
+
+    kwargs = {"use_bias": use_bias} | ({"reset_after": reset_after} if kind == "GRU" else {})
+    layer = getattr(keras.layers, kind)(5, **kwargs)
+    if bidirectional:
+        layer = keras.layers.Bidirectional(layer)
+    layer.build((None, None, 3))
+    assert layer.count_params() == _layer_params(kind, 3, 5, bidirectional, use_bias, reset_after)
 
 
 def test_run_in_chunks():

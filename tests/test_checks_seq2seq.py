@@ -49,12 +49,6 @@ def _greedy_no_padding(encoder, decoder, inputs, start_id, end_id, max_len):  # 
     return np.stack(out, axis=1)
 
 
-def _first_error(pred: str, target: str) -> int | None:
-    if pred == target:
-        return None
-    return next((i for i, (a, b) in enumerate(zip(pred, target)) if a != b), min(len(pred), len(target)))
-
-
 def _token_acc_no_end(preds, targets):  # forgets the end token
     return sum(a == b for p, t in zip(preds, targets) for a, b in zip(p, t)) / sum(len(t) for t in targets)
 

@@ -32,40 +32,39 @@ def _lstm_inputs(rng: np.random.Generator, N: int, T: int, D: int, H: int) -> li
     ]
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("shape", SHAPES)
-def test_rnn_backward_matches_numerical_gradient(shape: tuple[int, ...], seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    inputs = _rnn_inputs(rng, *shape)
-    h, cache = nr.rnn_forward(*inputs)
-    dh = rng.standard_normal(h.shape)
+@pytest.fixture(params=[(shape, seed) for shape in SHAPES for seed in SEEDS], ids=lambda p: f"{p[0]}-seed{p[1]}")
+def grad_case(request: pytest.FixtureRequest) -> tuple[np.random.Generator, tuple[int, ...]]:
+    """(generator, (N, T, D, H)) for the gradient checks of every recurrence: each shape with each seed."""
+    shape, seed = request.param
+    return np.random.default_rng(seed), shape
+
+
+def _assert_backward_matches_numerical(forward, backward, inputs: list[np.ndarray], names: list[str],
+                                       rng: np.random.Generator) -> None:
+    """``backward(dh, forward(*inputs))`` must equal the numerical gradient of L = sum(h * dh) for every input."""
+    out = forward(*inputs)
+    dh = rng.standard_normal(out[0].shape)
 
     def loss(_: np.ndarray) -> float:  # a linear function of every hidden state: dL/dh = dh
-        return float(np.sum(nr.rnn_forward(*inputs)[0] * dh))
+        return float(np.sum(forward(*inputs)[0] * dh))
 
-    grads = nr.rnn_backward(dh, cache)
-    for name, arr, grad in zip(["x", "h0", "Wx", "Wh", "b"], inputs, grads):
+    grads = backward(dh, out)
+    for name, arr, grad in zip(names, inputs, grads):
         assert grad.shape == arr.shape, name
         err = nr.relative_error(grad, nr.numerical_gradient(loss, arr))
         assert err < 1e-7, f"d{name}: relative error {err:.2e}"
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("shape", SHAPES)
-def test_lstm_backward_matches_numerical_gradient(shape: tuple[int, ...], seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    inputs = _lstm_inputs(rng, *shape)
-    h, c, cache = nr.lstm_forward(*inputs)
-    dh = rng.standard_normal(h.shape)
+def test_rnn_backward_matches_numerical_gradient(grad_case) -> None:
+    rng, shape = grad_case
+    _assert_backward_matches_numerical(nr.rnn_forward, lambda dh, out: nr.rnn_backward(dh, out[-1]),
+                                       _rnn_inputs(rng, *shape), ["x", "h0", "Wx", "Wh", "b"], rng)
 
-    def loss(_: np.ndarray) -> float:
-        return float(np.sum(nr.lstm_forward(*inputs)[0] * dh))
 
-    grads = nr.lstm_backward(dh, cache)
-    for name, arr, grad in zip(["x", "h0", "c0", "Wx", "Wh", "b"], inputs, grads):
-        assert grad.shape == arr.shape, name
-        err = nr.relative_error(grad, nr.numerical_gradient(loss, arr))
-        assert err < 1e-7, f"d{name}: relative error {err:.2e}"
+def test_lstm_backward_matches_numerical_gradient(grad_case) -> None:
+    rng, shape = grad_case
+    _assert_backward_matches_numerical(nr.lstm_forward, lambda dh, out: nr.lstm_backward(dh, out[-1]),
+                                       _lstm_inputs(rng, *shape), ["x", "h0", "c0", "Wx", "Wh", "b"], rng)
 
 
 def test_forward_returns_every_state_and_starts_from_h0() -> None:
@@ -230,22 +229,11 @@ def _gru_inputs(rng: np.random.Generator, N: int, T: int, D: int, H: int) -> lis
     ]
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("shape", SHAPES)
-def test_gru_backward_matches_numerical_gradient(shape: tuple[int, ...], seed: int) -> None:
-    rng = np.random.default_rng(seed)
+def test_gru_backward_matches_numerical_gradient(grad_case) -> None:
+    rng, shape = grad_case
     inputs = _gru_inputs(rng, *shape)
-    h, cache = nr.gru_forward(*inputs)
-    dh = rng.standard_normal(h.shape)
-
-    def loss(_: np.ndarray) -> float:  # dL/dh = dh
-        return float(np.sum(nr.gru_forward(*inputs)[0] * dh))
-
-    grads = nr.gru_backward(dh, *inputs, cache)
-    for name, arr, grad in zip(["x", "h0", "Wx", "Wh", "b"], inputs, grads):
-        assert grad.shape == arr.shape, name
-        err = nr.relative_error(grad, nr.numerical_gradient(loss, arr))
-        assert err < 1e-7, f"d{name}: relative error {err:.2e}"
+    _assert_backward_matches_numerical(nr.gru_forward, lambda dh, out: nr.gru_backward(dh, *inputs, out[-1]),
+                                       inputs, ["x", "h0", "Wx", "Wh", "b"], rng)
 
 
 def test_gru_backward_rejects_bad_shapes() -> None:

@@ -9,6 +9,8 @@ failure with a hint). The Keras exercises (06, 07) are in ``wrong_answers_keras.
 
 from __future__ import annotations
 
+import functools
+
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -444,17 +446,13 @@ def greedy_decode(encoder, decoder, inputs, start_id, end_id, max_len, *, feedba
     return out
 
 
-def first_error(prediction, target):
-    if prediction == target:
+def error_positions(prediction, target, *, tail=True, first_only=False, base=0, none_if_equal=False):
+    if none_if_equal and prediction == target:
         return None
-    for j, (a, b) in enumerate(zip(prediction, target)):
-        if a != b:
-            return j
-    return min(len(prediction), len(target))
-
-
-def _first_error_zip_only(prediction, target):
-    return next((j for j, (a, b) in enumerate(zip(prediction, target)) if a != b), None)
+    wrong = [j + base for j, (a, b) in enumerate(zip(prediction, target)) if a != b]
+    if tail:
+        wrong += [j + base for j in range(min(len(prediction), len(target)), max(len(prediction), len(target)))]
+    return wrong[:1] if first_only else wrong
 
 
 # ---------------------------------------------------------------- 12, 13 ------
@@ -504,7 +502,7 @@ RIGHT: dict[str, Callable[..., Any] | dict[str, str]] = {
     "repeat_vector": lambda v, T: np.repeat(v[:, None, :], T, axis=1), "token_accuracy": token_accuracy,
     "korean_caption": korean_caption,
     "masked_accuracy": masked_accuracy, "masked_cross_entropy": masked_cross_entropy, "most_frequent_tag": most_frequent_tag,
-    "shift_right": shift_right, "greedy_decode": greedy_decode, "first_error": first_error,
+    "shift_right": shift_right, "greedy_decode": greedy_decode, "error_positions": error_positions,
     "bits_and_perplexity": lambda n: (n / np.log(2.0), float(np.exp(n))), "sample_top_k": sample_top_k,
     "stream_chunks": stream_chunks, "lstm_cache_floats": lstm_cache_floats,
     "make_windows": make_windows, "last_value_forecast": last_value_forecast, "recursive_forecast": recursive_forecast,
@@ -778,12 +776,16 @@ WRONG: dict[str, list[Wrong]] = {
         ("states not carried", lambda *a: greedy_decode(*a, carry=False), "encoder's states"),
         ("stops early, shorter", lambda *a: greedy_decode(*a, stop_early=True), "max_len columns"),
     ],
-    "first_error": [
-        ("zip only (prefix is None)", _first_error_zip_only, "shorter one ends"),
-        ("always 0", lambda p, t: 0, "you said 0"),
-        ("-1 for equal", lambda p, t: -1 if p == t else first_error(p, t), "return None"),
-        ("max length", lambda p, t: first_error(p, t) if first_error(p, t) is None or any(a != b for a, b in zip(p, t))
-         else max(len(p), len(t)), "expected"),
+    "error_positions": [
+        ("zip only: missing and extra characters not counted", lambda p, t: error_positions(p, t, tail=False),
+         "missing or an extra character is wrong too"),
+        ("only the first error", lambda p, t: error_positions(p, t, first_only=True), "not only the first"),
+        ("positions from 1", lambda p, t: error_positions(p, t, base=1), "count from 0"),
+        ("None for equal strings", lambda p, t: error_positions(p, t, none_if_equal=True), "return \\[\\]"),
+        ("the tail as one position", lambda p, t: error_positions(p, t, tail=False)
+         + ([min(len(p), len(t))] if len(p) != len(t) else []), "expected"),
+        ("the first error, as in the caret cell", lambda p, t: next(
+            (j for j, (a, b) in enumerate(zip(p, t)) if a != b), min(len(p), len(t))), "expected a list|you said"),
     ],
     # 12
     "bits_and_perplexity": [
@@ -846,9 +848,10 @@ def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
         "greedy_decode": [("calls seq2seq.greedy_decode", lambda e, d, x, s, end, m: seq2seq.greedy_decode(
             e, d, x, start_id=s, end_id=end, max_len=m))],
         "token_accuracy": [("calls seq2seq.token_accuracy", lambda p, t: seq2seq.token_accuracy(p, t))],
-        "first_error": [("a table of the visible cases", lambda p, t: {
-            ("1998-03-03", "1998-03-03"): None, ("1998-03-30", "1998-03-03"): 8, ("2998-03-03", "1998-03-03"): 0,
-            ("1998-03", "1998-03-03"): 7, ("1998-03-033", "1998-03-03"): 10, ("", "1998-03-03"): 0}[(p, t)])],
+        "error_positions": [("a table of the visible cases", lambda p, t: {
+            ("1998-03-30", "1998-03-03"): [8, 9], ("1998-03-03", "1998-03-03"): [], ("2998-03-03", "1998-03-03"): [0],
+            ("1998-03", "1998-03-03"): [7, 8, 9], ("1998-03-033", "1998-03-03"): [10],
+            ("1898-03-0", "1998-03-03"): [1, 9], ("", "1998-03-03"): list(range(10))}[(p, t)])],
         "bits_and_perplexity": [("calls rnnkit.text", lambda n: (text.bits_per_char(n), text.perplexity(n)))],
         "stream_chunks": [("calls rnnkit.data.stream_batches", lambda ids, B, S: list(data.stream_batches(ids, B, S)))],
     }
@@ -861,40 +864,64 @@ GAMED = _gamed()
 # Appended for notebook 16 (data parallelism): the same three tables, extended.
 
 
-def per_replica_batch(B, n):
+def per_device_batch(B, mesh):
+    if B % mesh[0]:
+        raise ValueError(f"{B} rows do not split evenly over {mesh[0]} devices")
+    return B // mesh[0]
+
+
+def _per_device_no_check(B, mesh):
+    return B // mesh[0]
+
+
+def _per_device_all_devices(B, mesh):
+    n = int(np.prod(mesh))
     if B % n:
-        raise ValueError(f"{B} rows do not split evenly over {n} replicas")
+        raise ValueError(f"{B} rows do not split evenly over {n} devices")
     return B // n
 
 
-def replica_rows(state, n, r):
-    b = state.shape[0] // n
-    return state[r * b:(r + 1) * b]
+def _per_device_vague_error(B, mesh):
+    if B % mesh[0]:
+        raise ValueError("the batch does not split evenly")
+    return B // mesh[0]
 
 
-def _per_replica_no_check(B, n):
-    return B // n
+def _per_device_one_number(B, mesh):
+    if B % mesh[0]:
+        raise ValueError(f"cannot split a batch of {B} rows")
+    return B // mesh[0]
+
+
+def where_is_row(row, B, n):
+    b = B // n
+    return row // b, row % b
 
 
 RIGHT.update({
-    "per_replica_batch": per_replica_batch, "replica_rows": replica_rows,
+    "per_device_batch": per_device_batch, "where_is_row": where_is_row,
     "scaled_learning_rate": lambda lr, b0, B: lr * B / b0,
 })
 
 WRONG.update({
-    "per_replica_batch": [
-        ("times, not divided", lambda B, n: B * n, "global batch times the devices"),
-        ("float division", lambda B, n: B / n, "expected an int"),
-        ("no error on an uneven split", _per_replica_no_check, "do not split evenly"),
-        ("rounds up", lambda B, n: -(-B // n), "do not split evenly"),
-        ("the number of replicas", lambda B, n: n if B % n == 0 else per_replica_batch(B, n), "expected"),
+    "per_device_batch": [
+        ("times, not divided", lambda B, m: B * m[0], "global batch times the devices"),
+        ("float division", lambda B, m: B / m[0], "expected an int"),
+        ("no error on an uneven split", _per_device_no_check, "do not split evenly"),
+        ("rounds up", lambda B, m: -(-B // m[0]), "do not split evenly"),
+        ("the number of devices", lambda B, m: m[0] if B % m[0] == 0 else per_device_batch(B, m), "expected"),
+        ("split over every device of the mesh", _per_device_all_devices, "all 4 devices|model axis do not split"),
+        ("split over the model axis", lambda B, m: per_device_batch(B, m[::-1]), "model axis|expected"),
+        ("a ValueError that names no number", _per_device_vague_error, "does not name both"),
+        ("a ValueError that names only the batch", _per_device_one_number, "does not name both"),
     ],
-    "replica_rows": [
-        ("strided rows", lambda s, n, r: s[r::n], "-th row"),
-        ("one row too many", lambda s, n, r: s[r * (len(s) // n):(r + 1) * (len(s) // n) + 1], "one row too many"),
-        ("splits the units", lambda s, n, r: s[:, r * (s.shape[1] // n):(r + 1) * (s.shape[1] // n)], "units axis|shape"),
-        ("the whole batch", lambda s, n, r: s, "shape"),
-        ("counts replicas from 1", lambda s, n, r: replica_rows(s, n, (r + 1) % n), "replica"),
+    "where_is_row": [
+        ("round-robin rows", lambda row, B, n: (row % n, row // n), "round-robin"),
+        ("the global row as the local one", lambda row, B, n: (row // (B // n), row), "starts again at 0"),
+        ("the pair the other way round", lambda row, B, n: where_is_row(row, B, n)[::-1], "other way round"),
+        ("replicas from 1", lambda row, B, n: (where_is_row(row, B, n)[0] + 1, where_is_row(row, B, n)[1]), "from 0"),
+        ("blocks of N rows, not B / N", lambda row, B, n: (row // n, row % n), "B / N"),
+        ("only the replica", lambda row, B, n: row // (B // n), "expected a pair"),
     ],
     "scaled_learning_rate": [
         ("upside down", lambda lr, b0, B: lr * b0 / B, "upside down"),
@@ -909,9 +936,12 @@ def _gamed_16() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
     from rnnkit import distributed
 
     return {
-        "per_replica_batch": [("calls rnnkit.distributed", lambda B, n: distributed.per_replica_batch(B, n))],
-        "replica_rows": [("calls rnnkit.distributed.shard_rows", lambda s, n, r: distributed.shard_rows(s, n)[r])],
-        "scaled_learning_rate": [("calls rnnkit.distributed", lambda lr, b0, B: distributed.scaled_learning_rate(lr, b0, B))],
+        "per_device_batch": [("calls rnnkit.distributed", lambda B, m: distributed.per_replica_batch(B, m[0]))],
+        "where_is_row": [("calls rnnkit.distributed", lambda row, B, n: (distributed.replica_of_row(row, B, n),
+                                                                          row % distributed.per_replica_batch(B, n)))],
+        "scaled_learning_rate": [("calls rnnkit.distributed", lambda lr, b0, B: distributed.scaled_learning_rate(lr, b0, B)),
+                                 ("is rnnkit.distributed's function (an alias)", distributed.scaled_learning_rate),
+                                 ("wraps it with functools.partial", functools.partial(distributed.scaled_learning_rate))],
     }
 
 

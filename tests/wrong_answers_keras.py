@@ -15,12 +15,19 @@ Wrong = tuple[str, Any, str]
 _BLOCKS = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 
 
-def recurrent_param_count(kind, D, H, bidirectional=False, *, bi=True, gru_bias=True, blocks=None, recurrent=True):
+def recurrent_param_count(kind, D, H, bidirectional=False, use_bias=True, reset_after=True, *, bi=True, gru_bias=True,
+                          blocks=None, recurrent=True, honour_use_bias=True, honour_reset_after=True, any_kind_resets=False):
+    """The right count; each keyword turns on one mistake (honour_use_bias="first row" drops only the first bias row)."""
     b = blocks or _BLOCKS[kind]
-    count = b * (D * H + (H * H if recurrent else 0) + H)
-    if kind == "GRU" and gru_bias:
-        count += b * H
+    first_row = use_bias or honour_use_bias is False
+    second_row = ((kind == "GRU" or any_kind_resets) and gru_bias and (reset_after or not honour_reset_after)
+                  and (use_bias or honour_use_bias in (False, "first row")))
+    count = b * (D * H + (H * H if recurrent else 0) + (H if first_row else 0) + (H if second_row else 0))
     return 2 * count if bidirectional and bi else count
+
+
+def _count(**flags):
+    return lambda k, D, H, b=False, u=True, r=True: recurrent_param_count(k, D, H, b, u, r, **flags)
 
 
 def run_in_chunks(layer, x, chunk, *, carry=True, drop_last=False, axis=1, last_only=False):
@@ -103,7 +110,7 @@ class Peephole(cells.LSTMCell):
 
     def step(self, x, h_prev, c_prev):
         z_i, z_f, z_c, z_o = self.gates(x, h_prev)
-        p_i, p_f, p_o = (self.peephole[r] for r in self.rows)
+        p_i, p_f, p_o = (self.peephole[r] for r in self.rows)  # (H,) each
         i = ops.sigmoid(z_i + p_i * c_prev)
         f = ops.sigmoid(z_f + p_f * c_prev)
         c = f * c_prev + i * ops.tanh(z_c)
@@ -115,6 +122,30 @@ class Peephole(cells.LSTMCell):
 class _PeepholeUnused(Peephole):
     def step(self, x, h_prev, c_prev):
         return cells.LSTMCell.step(self, x, h_prev, c_prev)
+
+
+class _PeepholeRandomStart(Peephole):
+    """Right equations, but the peepholes start at random values: a fresh cell is not a plain LSTM."""
+
+    def build(self, input_shape):
+        cells.LSTMCell.build(self, input_shape)
+        self.peephole = self.add_weight(shape=(3, self.units), initializer="glorot_uniform", name="peephole")
+
+
+class _PeepholeOnesStart(Peephole):
+    def build(self, input_shape):
+        cells.LSTMCell.build(self, input_shape)
+        self.peephole = self.add_weight(shape=(3, self.units), initializer="ones", name="peephole")
+
+
+def run_in_chunks_only_h(layer, x, chunk):
+    """The LSTM's c is dropped: each chunk after the first is started from [h] alone."""
+    outputs, states = [], None
+    for start in range(0, x.shape[1], chunk):
+        out, h, *_ = layer(x[:, start:start + chunk], initial_state=states)
+        states = [h]
+        outputs.append(out)
+    return ops.concatenate(outputs, axis=1)
 
 
 class _PeepholeTransposed(cells.LSTMCell):
@@ -130,16 +161,22 @@ RIGHT: dict[str, Callable[..., Any] | type] = {
 
 WRONG: dict[str, list[Wrong]] = {
     "recurrent_param_count": [
-        ("Bidirectional not doubled", lambda k, D, H, b=False: recurrent_param_count(k, D, H, b, bi=False), "two independent copies"),
-        ("GRU with one bias row", lambda k, D, H, b=False: recurrent_param_count(k, D, H, b, gru_bias=False), "TWO bias rows"),
-        ("one block for every kind", lambda k, D, H, b=False: recurrent_param_count(k, D, H, b, blocks=1), "blocks of weights"),
-        ("no recurrent kernel", lambda k, D, H, b=False: recurrent_param_count(k, D, H, b, recurrent=False), "recurrent kernel"),
+        ("Bidirectional not doubled", _count(bi=False), "two independent copies"),
+        ("GRU with one bias row", _count(gru_bias=False), "TWO bias rows"),
+        ("one block for every kind", _count(blocks=1), "blocks of weights"),
+        ("no recurrent kernel", _count(recurrent=False), "recurrent kernel"),
+        ("use_bias ignored", _count(honour_use_bias=False), "without any bias"),
+        ("use_bias=False drops only the first GRU bias row", _count(honour_use_bias="first row"), "no bias row at all"),
+        ("reset_after ignored (always two GRU rows)", _count(honour_reset_after=False),
+         "reset_after=False the GRU has one bias row"),
+        ("reset_after adds a row to every kind", _count(any_kind_resets=True), "reset_after is a GRU argument"),
     ],
     "run_in_chunks": [
         ("every chunk from zeros", lambda l, x, c: run_in_chunks(l, x, c, carry=False), "started from zeros"),
         ("drops the shorter last chunk", lambda l, x, c: run_in_chunks(l, x, c, drop_last=True), "last, shorter chunk is missing"),
         ("joined along the batch", lambda l, x, c: run_in_chunks(l, x, c, axis=0), "not the batch axis|ConcatOp|raised"),
         ("last chunk only", lambda l, x, c: run_in_chunks(l, x, c, last_only=True), "only one chunk"),
+        ("LSTM given back only h", run_in_chunks_only_h, r"started from 1 state\(s\), but this layer carries 2"),
     ],
     "tagger_model": [
         ("no mask", lambda v, k, u: tagger_model(v, k, u, mask=False), "mask_zero=True"),
@@ -165,5 +202,7 @@ WRONG: dict[str, list[Wrong]] = {
         ("peepholes never used", _PeepholeUnused, "never used"),
         ("peephole of shape (H, 3)", _PeepholeTransposed, r"shapes .* expected"),
         ("a plain LSTM", cells.LSTMCell, r"shapes .* expected"),
+        ("peepholes start at random values", _PeepholeRandomStart, "peephole weights are not zeros"),
+        ("peepholes start at ones", _PeepholeOnesStart, "peephole weights are not zeros"),
     ],
 }
