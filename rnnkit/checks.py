@@ -425,18 +425,26 @@ def _raised(check: str, exc: BaseException, doing: str, hint: str, *, context: s
     _fail(check, f"{doing} raised {type(exc).__name__}: {_first_line(exc)}{extra}{_learner_line(exc)}", hint)
 
 
+#: Checks whose exercise has None as a right answer (``first_error``: equal strings have no first error).
+_NONE_IS_AN_ANSWER: frozenset[str] = frozenset({"first_error"})
+
+
 def _call(check: str, fn: Callable[..., Any], *args: Any) -> Any:
-    """Call the learner's function; turn any exception into a short, readable failure."""
+    """Call the learner's function; turn any exception, or a result of None, into a short, readable failure."""
     if not callable(fn):
         _fail(check, f"expected a function, got {type(fn).__name__}",
               "pass the function itself, without calling it: no parentheses after its name")
     try:
-        return fn(*args)
+        out = fn(*args)
     except CheckFailed:
         raise
     except Exception as exc:  # any bug in learner code becomes a message, not a traceback
         _raised(check, exc, "your function", "run it yourself on arrays of those shapes and print the shape of "
                 "each intermediate result", context=f"when called with {_describe(args)}")
+    if out is None and check not in _NONE_IS_AN_ANSWER:
+        _fail(check, f"your function returned None when called with {_describe(args)}: a missing `return`?",
+              "a function that ends without a `return` line gives None; end it with `return` and the result")
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -546,8 +554,8 @@ def _cases(seed: int, sizes: list[tuple[int, ...]], hidden: list[tuple[int, ...]
     return [(_rng(seed + k), s) for k, s in enumerate(chosen)]
 
 
-def _int_answer(check: str, fn: Callable[..., Any], args: tuple[int, ...], want: int, hint: str,
-                hints: Mapping[int, str] | None = None, *, label: str = "(D, H)") -> None:
+def _int_answer(check: str, fn: Callable[..., Any], args: tuple[Any, ...], want: int, hint: str,
+                hints: Mapping[int, str] | None = None, *, label: str = "(D, H)", counted: str = "the layer") -> None:
     """Fail unless ``fn(*args)`` is the int ``want``; ``hints`` maps known wrong numbers to their hint."""
     got = _call(check, fn, *args)
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
@@ -556,7 +564,7 @@ def _int_answer(check: str, fn: Callable[..., Any], args: tuple[int, ...], want:
                   "a count is a whole number: avoid `/` (it always gives a float), or wrap the result in int()")
         _fail(check, f"expected an int, got {type(got).__name__} {got!r} for {label} = {args}", "return a whole number")
     if got != want:
-        _fail(check, f"for {label} = {args} you said {got}, but the layer has {want} parameters",
+        _fail(check, f"for {label} = {args} you said {got}, but {counted} has {want} parameters",
               (hints or {}).get(int(got), hint))
 
 
@@ -580,7 +588,8 @@ def one_hot(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
         got = _call(name, fn, ids.copy(), V)
         if np.shape(got) == (N, T, V) and not np.issubdtype(np.asarray(got).dtype, np.floating) and _same(got, want):
             _fail(name, f"the values are right but the array has dtype {np.asarray(got).dtype}, not float",
-                  "the exercise asks for a float array: booleans or ints multiply differently later")
+                  "the exercise asks for floats, the dtype a network's inputs have (Keras layers compute in float32): "
+                  "convert the array you built")
         if np.shape(got) == (N, T, V + 1) or np.shape(got) == (N, T, V - 1):
             _fail(name, f"for V={V} the last axis has {np.shape(got)[-1]} entries, expected V = {V}",
                   "ids run from 0 to V - 1, so there are exactly V classes")
@@ -724,35 +733,50 @@ def pad_batch(fn: Callable[..., np.ndarray]) -> None:
         ({"maxlen": longest + 2, "value": 7}, f"maxlen={longest + 2} (longer than every sequence), value=7"),
         ({"maxlen": 2, "padding": "pre", "truncating": "post"}, "maxlen=2, padding='pre', truncating='post'"),
     ]
-    for kwargs, what in cases:
-        copies = [list(s) for s in seqs]
-        got = _call(name, lambda s, kw=kwargs: fn(s, **kw), copies)
-        if copies != seqs:
+    empty = [list(seqs[0]), [], list(seqs[2])]  # a batch with an empty sequence in it
+    cases_on = [(seqs, kwargs, what) for kwargs, what in cases] + [
+        (empty, {}, "an empty sequence in the batch (defaults)"),
+        (empty, {"padding": "pre", "maxlen": 4}, "an empty sequence in the batch, padding='pre', maxlen=4")]
+    for batch, kwargs, what in cases_on:
+        copies = [list(s) for s in batch]
+        if batch is empty:
+            try:
+                got = fn(copies, **kwargs)
+            except Exception as exc:  # the usual slip: a slice that starts at -len(s) = -0
+                _raised(name, exc, f"with {what} your function", "an empty sequence becomes a row of `value` only; "
+                        "mind that a slice starting at -0 is a slice starting at 0: out[n, -0:] is the whole row")
+            if got is None:
+                _fail(name, f"with {what} your function returned None: a missing `return`?",
+                      "a function that ends without a `return` line gives None; end it with `return` and the result")
+        else:
+            got = _call(name, lambda s, kw=kwargs: fn(s, **kw), copies)
+        if copies != batch:
             _fail(name, f"with {what} your function changed the lists it was given",
                   "build a new array and copy the ids into it; do not cut or extend the input lists")
         full = {"maxlen": None, "padding": "post", "truncating": "post", "value": 0, **kwargs}
-        want = _pad_reference(seqs, **full)
+        want = _pad_reference(batch, **full)
         arr = np.asarray(got)
         if arr.shape == want.shape and arr.dtype.kind == "f":
             _fail(name, f"with {what} the result has dtype {arr.dtype}", "token ids are integers: give the array dtype=int")
-        if full["maxlen"] is None and arr.ndim == 2 and arr.shape[0] == len(seqs) and arr.shape[1] != longest:
-            _fail(name, f"with maxlen=None the result has {arr.shape[1]} columns, expected {longest}",
+        if full["maxlen"] is None and arr.ndim == 2 and arr.shape[0] == len(batch) and arr.shape[1] != max(len(q) for q in batch):
+            _fail(name, f"with maxlen=None the result has {arr.shape[1]} columns, expected {max(len(q) for q in batch)}",
                   "maxlen=None means the length of the LONGEST sequence")
         flips = []
         for other_p, other_t in (("pre" if full["padding"] == "post" else "post", full["truncating"]),
                                  (full["padding"], "pre" if full["truncating"] == "post" else "post")):
-            flips.append(_pad_reference(seqs, full["maxlen"], other_p, other_t, full["value"]))
+            flips.append(_pad_reference(batch, full["maxlen"], other_p, other_t, full["value"]))
         _mistake(name, got, want, [
             (flips[0], f"with {what} the fillers are on the wrong side",
              "padding says where the FILLERS go: 'post' after the real ids, 'pre' before them"),
             (flips[1], f"with {what} long sequences lose the wrong ids",
              "truncating says which end is cut off: 'post' cuts the end (keeps the first ids), 'pre' cuts the front"),
-            (_pad_reference(seqs, full["maxlen"], full["padding"], full["truncating"], 0),
+            (_pad_reference(batch, full["maxlen"], full["padding"], full["truncating"], 0),
              f"with {what} the empty places hold 0, not value={full['value']}", "fill the array with `value`, not with zeros"),
         ])
         _compare(name, f"pad_batch with {what}", got, want,
                  "cut each sequence first, then place it in its row; print your result next to the expected one")
-    _passed(name, f"correct for {len(cases)} combinations of maxlen, padding, truncating and value")
+    _passed(name, f"correct for {len(cases)} combinations of maxlen, padding, truncating and value, and with an empty "
+                  "sequence")
 
 
 # --------------------------------------------------------------------------
@@ -827,6 +851,10 @@ def rnn_forward(fn: Callable[..., Any]) -> None:
              "the previous state of step t is the state you just computed at step t - 1"),
             (_rnn_states(x, h0, Wx, Wh, b, bias_twice=True), "b is added twice",
              "the projection before the loop already holds the bias; the loop adds only the recurrent term"),
+            (_rnn_states(x, h0, Wx, Wh, np.zeros_like(b)), "your states are exactly what you get without the bias b",
+             "the bias is part of every step's pre-activation"),
+            (_rnn_states(x, h0, Wx, Wh.T, b), "your states are what you get with Wh transposed",
+             "h_prev (N, H) times Wh (H, H): row vector times matrix, as it is"),
         ])
         _compare(name, "h (every hidden state)", got, want,
                  "check one step at a time: slot t must equal tanh(x_t Wx + h_{t-1} Wh + b) with h_{-1} = h0")
@@ -857,6 +885,9 @@ def birnn_forward(fn: Callable[..., np.ndarray]) -> None:
              "the second RNN must see the inputs from the last step to the first"),
             (np.concatenate([hf, nr.rnn_forward(x[:, ::-1], zeros, *fwd)[0][:, ::-1]], axis=-1),
              "the backward half uses the forward weights", "each direction has its own weights"),
+            (np.concatenate([hf, nr.rnn_forward(x[:, :, ::-1], zeros, *bwd)[0]], axis=-1),
+             "the backward half reverses the features of every step, not the order of the steps",
+             "x is (N, T, D): time is axis 1, so the reversal is x[:, ::-1]; the last axis holds the features"),
         ])
         if np.shape(got) == (N, 2 * T, H):
             _fail(name, f"the result has shape {(N, 2 * T, H)}: the halves are joined along time",
@@ -866,17 +897,28 @@ def birnn_forward(fn: Callable[..., np.ndarray]) -> None:
     _passed(name, "correct on 2 test cases")
 
 
-@_check(more="write down the shapes of the three arrays of one layer, Wx (D, H), Wh (H, H) and b (H,), and add up "
-        "their sizes; the sequence length does not appear because the same weights serve every step")
-def rnn_param_count(fn: Callable[[int, int], int]) -> None:
-    """Check ``fn(D, H)`` = number of trainable parameters of a vanilla RNN layer."""
+@_check(more="write down the shapes of the three arrays of one RNN, Wx (D, H), Wh (H, H) and b (H,), and add up "
+        "their sizes; the sequence length does not appear because the same weights serve every step. A "
+        "bidirectional layer holds two such RNNs, each with its own three arrays, and both read the D input features")
+def rnn_param_count(fn: Callable[[int, int, bool], int]) -> None:
+    """Check ``fn(D, H, bidirectional)``: trainable parameters of ``SimpleRNN(H)``, or of ``Bidirectional(SimpleRNN(H))``."""
     name = "rnn_param_count"
-    for D, H in _variant([(3, 4), (1, 1), (100, 32), (64, 256)], [(7, 5), (2, 9), (50, 20)]):
+    for D, H, bi in _variant([(3, 4, False), (3, 4, True), (1, 1, True), (100, 32, False), (64, 256, True)],
+                             [(7, 5, True), (2, 9, False), (50, 20, True)]):
+        one = D * H + H * H + H
         hints = {D * H + H * H: "a layer also has a bias, one number per unit", D * H + H: "the recurrent matrix Wh (H x H) is missing",
                  D * H + D * D + H: "the recurrent matrix is H x H: it maps the state to the state",
                  D * H + H * H + 2 * H: "a SimpleRNN has ONE bias vector", D * H: "count Wh and b too"}
-        _int_answer(name, fn, (D, H), D * H + H * H + H, "count the entries of Wx, Wh and b", hints)
-    _passed(name, "correct for 4 layer sizes")
+        if bi:
+            hints = {k * 2: v for k, v in hints.items()}
+            hints |= {one: "that is one RNN; a bidirectional layer has two, each with its own weights",
+                      one + H * H + H * H + H: "the backward RNN reads the input x (D features), not the forward RNN's states",
+                      D * H + 2 * (H * H + H): "the two directions do not share an input matrix: each has its own Wx"}
+        else:
+            hints |= {2 * one: "bidirectional=False is one RNN reading left to right: count it once"}
+        _int_answer(name, fn, (D, H, bi), 2 * one if bi else one, "count the entries of Wx, Wh and b of every RNN in the layer",
+                    hints, label="(D, H, bidirectional)")
+    _passed(name, "correct for 5 layers, with and without Bidirectional")
 
 
 # --------------------------------------------------------------------------
@@ -1182,6 +1224,11 @@ def random_orthogonal(fn: Callable[[np.random.Generator, int], np.ndarray]) -> N
         if arr.shape != (H, H):
             _fail(name, f"for H={H} the result has shape {arr.shape}, expected {(H, H)}", "return a square H x H matrix")
         gram = arr.T @ arr
+        low = np.asarray(Q).dtype if np.asarray(Q).dtype in (np.float32, np.float16) else None
+        if low is not None and not np.allclose(gram, np.eye(H), atol=1e-8) and np.allclose(gram, np.eye(H), atol=1e-2):
+            _fail(name, f"for H={H} the matrix has dtype {low}: Q.T @ Q equals I only to {low} precision "
+                        f"(up to {float(np.abs(gram - np.eye(H)).max()):.1g} off), and the check asks for 1e-8",
+                  "compute in float64, numpy's default: do not convert the random numbers or Q to a lower precision")
         if not np.allclose(gram, np.eye(H), atol=1e-8):
             upper = np.allclose(np.tril(arr, -1), 0)
             col_norms = np.linalg.norm(arr, axis=0)
@@ -1212,13 +1259,14 @@ def random_orthogonal(fn: Callable[[np.random.Generator, int], np.ndarray]) -> N
 
 
 def _lstm_variant(x_t: np.ndarray, h: np.ndarray, c: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray,
-                  order: str = "ifco", *, tanh_c: bool = True, use_i: bool = True, tanh_gates: bool = False
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  order: str = "ifco", *, tanh_c: bool = True, use_i: bool = True, tanh_gates: bool = False,
+                  sigmoid_candidate: bool = False) -> tuple[np.ndarray, np.ndarray]:
     H = h.shape[1]
     z = x_t @ Wx + h @ Wh + b
     blocks = {k: z[:, j * H:(j + 1) * H] for j, k in enumerate(order)}
     act = np.tanh if tanh_gates else nr.sigmoid
-    i, f, o, g = act(blocks["i"]), act(blocks["f"]), act(blocks["o"]), np.tanh(blocks["c"])
+    i, f, o = act(blocks["i"]), act(blocks["f"]), act(blocks["o"])
+    g = nr.sigmoid(blocks["c"]) if sigmoid_candidate else np.tanh(blocks["c"])
     c_t = f * c + (i * g if use_i else g)
     return o * (np.tanh(c_t) if tanh_c else c_t), c_t
 
@@ -1242,6 +1290,11 @@ def lstm_step(fn: Callable[..., tuple[np.ndarray, np.ndarray]]) -> None:
         args = (x_t, h_prev, c_prev, Wx, Wh, b)
         for order in ("ifoc", "fico", "icfo", "oifc"):
             vh, vc = _lstm_variant(*args, order=order)
+            if _same(c_t, vc) and _same(h_t, vh) and order == "fico":  # the same numbers as i * c_prev + f * g
+                _fail(name, "the input and forget gates are swapped: c_t equals i * c_prev + f * g",
+                      "either the first two blocks are sliced the wrong way round (Keras' order is i, f, c, o) or "
+                      "the update equation pairs the gates wrongly: the forget gate scales the old cell, the input gate "
+                      "the candidate")
             if _same(c_t, vc) and _same(h_t, vh):
                 _fail(name, f"your gates are in the order {', '.join(order)}, not Keras' i, f, c, o",
                       "Keras' kernel holds the blocks as input gate, forget gate, candidate (c), output gate")
@@ -1250,6 +1303,8 @@ def lstm_step(fn: Callable[..., tuple[np.ndarray, np.ndarray]]) -> None:
              "the input gate decides how much of the candidate enters the cell"),
             (_lstm_variant(*args, tanh_gates=True)[1], "the gates use tanh: their values can be negative",
              "gates are soft switches in [0, 1]: sigmoid"),
+            (_lstm_variant(*args, sigmoid_candidate=True)[1], "the candidate uses a sigmoid: it can only add, never subtract",
+             "the gates are sigmoids; the candidate, what could be written, is a tanh with values in (-1, 1)"),
         ])
         _compare(name, "c_t", c_t, want_c, "c_t keeps part of c_prev (forget gate) and adds part of the candidate (input gate)")
         _mistake(name, h_t, want_h, [
@@ -1304,36 +1359,66 @@ def gru_step(fn: Callable[..., np.ndarray]) -> None:
             (_gru_variant(*args, order="rzh"), "the z and r blocks are swapped", "Keras' GRU kernel holds the blocks as z, r, h"),
             (_gru_variant(*args, one_bias=True), "both bias rows are added to the input part",
              "b[0] goes with x_t @ Wx and b[1] with h_prev @ Wh; they differ inside the candidate"),
+            (_gru_variant(x_t, h_prev, Wx, Wh, b[::-1]), "the two bias rows are swapped",
+             "b[0] is the input part's bias (with x_t @ Wx), b[1] the recurrent part's (with h_prev @ Wh)"),
         ])
         _compare(name, "h_t", got, want, "compute z, r and the candidate separately and print them next to the equations")
     _passed(name, "correct on 3 test cases")
 
 
-@_check(more="an LSTM layer has 4 blocks (input gate, forget gate, candidate, output gate); each has a D x H input "
-        "matrix, an H x H recurrent matrix and H biases")
-def lstm_param_count(fn: Callable[[int, int], int]) -> None:
-    """Check ``fn(D, H)`` = trainable parameters of ``keras.layers.LSTM(H)`` on D input features."""
+def _lstm_stack_count(D: int, H: int, layers: int, *, blocks: int = 4, biases: int = 1, recurrent: bool = True,
+                      stacked: bool = True) -> int:
+    """Parameters of ``layers`` LSTM(H) layers on D features (and the numbers of the usual slips, for the hints)."""
+    total, inputs = 0, D
+    for _ in range(layers):
+        total += blocks * (inputs * H + (H * H if recurrent else 0) + biases * H)
+        inputs = H if stacked else D
+    return total
+
+
+@_check(more="one LSTM layer has 4 blocks (input gate, forget gate, candidate, output gate); each has an input matrix "
+        "(inputs x H), an H x H recurrent matrix and H biases. The first layer's inputs are the D features; every "
+        "layer above reads the sequence of H-dimensional states of the layer below")
+def lstm_param_count(fn: Callable[[int, int, int], int]) -> None:
+    """Check ``fn(D, H, layers)``: trainable parameters of ``layers`` stacked ``keras.layers.LSTM(H)`` on D features."""
     name = "lstm_param_count"
-    for D, H in _variant([(3, 4), (1, 1), (100, 32), (64, 256)], [(7, 5), (2, 9), (50, 20)]):
-        block = D * H + H * H + H
-        hints = {block: "that is one block; an LSTM has four (i, f, c, o)", 3 * block: "an LSTM has FOUR blocks: i, f, c and o",
-                 4 * (D * H + H): "each block also has a recurrent matrix, H x H",
-                 4 * (D * H + H * H): "each block also has a bias of H numbers",
-                 4 * block + H: "the forget bias starts at 1 but it is one of the four biases, not an extra one"}
-        _int_answer(name, fn, (D, H), 4 * block, "count one block, then multiply by the number of blocks", hints)
-    _passed(name, "correct for 4 layer sizes")
+    for D, H, L in _variant([(3, 4, 1), (3, 4, 2), (1, 1, 3), (100, 32, 1), (64, 256, 2)],
+                            [(7, 5, 2), (2, 9, 1), (50, 20, 3)]):
+        one = _lstm_stack_count(D, H, 1)
+        hints = {_lstm_stack_count(D, H, L, blocks=1): "that is one block per layer; an LSTM layer has four (i, f, c, o)",
+                 _lstm_stack_count(D, H, L, blocks=3): "an LSTM layer has FOUR blocks: i, f, c and o",
+                 _lstm_stack_count(D, H, L, recurrent=False): "each block also has a recurrent matrix, H x H",
+                 _lstm_stack_count(D, H, L, biases=0): "each block also has a bias of H numbers",
+                 _lstm_stack_count(D, H, L) + L * H: "the forget bias starts at 1 but it is one of the four biases, not an extra one",
+                 _lstm_stack_count(D, H, L, biases=2): "that is PyTorch's count: torch.nn.LSTM keeps two bias vectors per "
+                                                       "block (bias_ih and bias_hh); a Keras LSTM keeps one"}
+        if L > 1:
+            hints |= {one: f"that is one layer; the stack has {L}",
+                      _lstm_stack_count(D, H, L, stacked=False): "the layers above the first read the H numbers of the "
+                                                                 "layer below at each step, not the D input features"}
+        _int_answer(name, fn, (D, H, L), _lstm_stack_count(D, H, L), "count one block, then the blocks of a layer, then "
+                    "the layers, with the right number of inputs for each", hints, label="(D, H, layers)",
+                    counted="the layer" if L == 1 else "the stack")
+    _passed(name, "correct for 5 stacks of 1 to 3 layers")
 
 
-@_check(more="a GRU layer has 3 blocks (update gate z, reset gate r, candidate h); each has a D x H input matrix, an "
-        "H x H recurrent matrix and, with reset_after=True, TWO bias vectors of H (one for the input part, one for the "
-        "recurrent part)")
-def gru_param_count(fn: Callable[[int, int], int]) -> None:
-    """Check ``fn(D, H)`` = trainable parameters of ``keras.layers.GRU(H)`` (reset_after=True) on D features."""
+@_check(more="a GRU layer has 3 blocks (update gate z, reset gate r, candidate h); each has a D x H input matrix and "
+        "an H x H recurrent matrix. With reset_after=True the recurrent product is computed before the reset gate "
+        "scales it, so it keeps a bias of its own: TWO bias vectors of H per block. With reset_after=False the reset "
+        "gate scales h_(t-1) before the product, and the two biases would just add up: Keras keeps one")
+def gru_param_count(fn: Callable[[int, int, bool], int]) -> None:
+    """Check ``fn(D, H, reset_after)`` = trainable parameters of ``keras.layers.GRU(H, reset_after=...)`` on D features."""
     name = "gru_param_count"
-    for D, H in _variant([(3, 4), (1, 1), (100, 32), (64, 256)], [(7, 5), (2, 9), (50, 20)]):
-        hints = {3 * (D * H + H * H + H): "with reset_after=True each block has TWO bias vectors",
-                 4 * (D * H + H * H + 2 * H): "a GRU has three blocks (z, r, h), not four",
-                 3 * (D * H + 2 * H): "each block also has a recurrent matrix, H x H",
-                 D * H + H * H + 2 * H: "that is one block; a GRU has three"}
-        _int_answer(name, fn, (D, H), 3 * (D * H + H * H + 2 * H), "count one block with both biases, then the blocks", hints)
-    _passed(name, "correct for 4 layer sizes")
+    for D, H, after in _variant([(3, 4, True), (3, 4, False), (1, 1, False), (100, 32, True), (64, 256, False)],
+                                [(7, 5, False), (2, 9, True), (50, 20, False)]):
+        biases = 2 if after else 1
+        hints = {3 * (D * H + H * H + (3 - biases) * H): (
+                     "with reset_after=True each block has TWO bias vectors" if after else
+                     "with reset_after=False a block has ONE bias vector: reset before the product, the input bias and "
+                     "a recurrent bias would only ever be added together"),
+                 4 * (D * H + H * H + biases * H): "a GRU has three blocks (z, r, h), not four",
+                 3 * (D * H + biases * H): "each block also has a recurrent matrix, H x H",
+                 D * H + H * H + biases * H: "that is one block; a GRU has three"}
+        _int_answer(name, fn, (D, H, after), 3 * (D * H + H * H + biases * H), "count one block with its biases, then "
+                    "the blocks", hints, label="(D, H, reset_after)")
+    _passed(name, "correct for 5 layer sizes, with reset_after=True and False")

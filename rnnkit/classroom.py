@@ -12,7 +12,7 @@ that convention into nbgrader cell metadata and drives nbgrader itself::
     python -m rnnkit.classroom autograde SUBMISSIONS       # grade DIR/<student>/<assignment>/*.ipynb
 
 ``mark`` needs only nbformat; the other commands need nbgrader
-(``pip install nbgrader==0.9.6``, part of requirements.txt), which is imported only when
+(``pip install nbgrader==0.9.6``, in requirements-classroom.txt), which is imported only when
 they run, so ``import rnnkit`` never needs it.
 
 What ``mark`` writes (nbgrader cell metadata, schema version 3):
@@ -105,8 +105,9 @@ NOTEBOOKS_DIR = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
 #: Where ``student`` records what was released, in each student notebook's metadata.
 RELEASE_KEY = "rnnkit_release"
 #: The rnnkit modules whose code decides a grade (the checks and their shared machinery).
-CHECK_MODULES = ("checks.py", "checks_keras.py", "checks_data.py", "checks_seq2seq.py", "checks_text.py", "_validate.py")
-INSTALL_HINT = "pip install nbgrader==0.9.6 (it is in requirements.txt)"
+CHECK_MODULES = ("checks.py", "checks_keras.py", "checks_data.py", "checks_seq2seq.py", "checks_text.py",
+                 "checks_attention.py", "checks_distributed.py", "_validate.py")
+INSTALL_HINT = "pip install nbgrader==0.9.6 (it is in requirements-classroom.txt)"
 
 
 class ClassroomError(Exception):

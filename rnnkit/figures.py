@@ -4,7 +4,7 @@
 range from the lowest to the highest seed as a shaded band, so a reader sees at once
 whether two curves are further apart than one curve is from itself.
 
-The diagrams of notebooks 01-03 (each returns its matplotlib figure; the notebook calls
+The diagrams of notebooks 01-05 (each returns its matplotlib figure; the notebook calls
 ``plt.show()``):
 
 * ``tensor_stack``: a batch ``(N, T, D)`` as stacked slices, one time step highlighted;
@@ -12,7 +12,9 @@ The diagrams of notebooks 01-03 (each returns its matplotlib figure; the noteboo
 * ``task_shapes``: one-to-one, one-to-many, many-to-one, aligned and encoder-decoder;
 * ``rolled_unrolled`` and ``stacked_and_bidirectional``: box-and-arrow RNN pictures;
 * ``neuron_diagram``: a tiny RNN neuron by neuron, with the numbers of a forward pass;
-* ``bptt_paths``: the way one loss's gradient travels back through the unrolled RNN.
+* ``bptt_paths``: the way one loss's gradient travels back through the unrolled RNN;
+* ``padded_batch``: a padded batch of token ids, words in their cells, padding greyed out (01);
+* ``lstm_cell``: one LSTM step, the cell state drawn as a belt (05).
 
 They share one palette (``COLORS``): blue inputs, green recurrent cells, orange outputs,
 grey feed-forward layers and given states, pink the backward RNN.
@@ -25,6 +27,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colors as matplotlib_colors
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -40,6 +43,9 @@ __all__ = [
     "stacked_and_bidirectional",
     "neuron_diagram",
     "bptt_paths",
+    "padded_batch",
+    "lstm_cell",
+    "data_parallel",
 ]
 
 
@@ -519,3 +525,164 @@ def bptt_paths(steps: int = 4, loss_step: int = 3) -> Figure:
     ax.axis("off")
     ax.set_title(f"The unrolled RNN: the gradient of $E_{t_loss}$ flows back through {reached} (red)")
     return fig
+
+
+def padded_batch(padded: Any, id_to_word: Any, pad_id: int = 0) -> Figure:
+    """A padded batch of token ids ``(N, T)`` as a grid: each cell shows its word and id, real words blue, padding grey.
+
+    Args:
+        padded: ``(N, T)`` integer ids; ``pad_id`` marks the padding.
+        id_to_word: maps an id to its word (a dict or a list).
+        pad_id: the id of ``<pad>``.
+    """
+    ids = np.asarray(padded)
+    if ids.ndim != 2 or ids.size == 0 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"padded must be a non-empty (N, T) array of integer ids; got shape {ids.shape}, dtype {ids.dtype}")
+    N, T = ids.shape
+    _check_size("N", N, 1, 12)
+    _check_size("T", T, 1, 16)
+    mask = ids != pad_id
+    lengths = mask.sum(axis=1)
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.6 * T), 0.5 + 0.55 * N))
+    ax.imshow(mask, cmap=matplotlib_colors.ListedColormap(["#eeeeee", "#cfe2f3"]), vmin=0, vmax=1, aspect="auto")
+    for n in range(N):
+        for t in range(T):
+            ax.text(t, n, f"{id_to_word[int(ids[n, t])]}\n(id {ids[n, t]})", ha="center", va="center", fontsize=8.5,
+                    color="k" if mask[n, t] else "0.55")
+    ax.set_xticks(np.arange(T + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(N + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", lw=2)
+    ax.grid(which="major", visible=False)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xticks(range(T), [f"t={t}" for t in range(T)])
+    ax.set_yticks(range(N), [f"n={n} (length {k})" for n, k in enumerate(lengths)])
+    ax.set(title=f"A padded batch, (N, T) = ({N}, {T}): blue = real word (mask True), grey = <pad>", xlabel="time step")
+    return fig
+
+
+def lstm_cell() -> Figure:
+    """One LSTM step: the cell state as a belt (orange) that is only multiplied by ``f_t`` and added to.
+
+    The four gate boxes (forget, input, candidate, output) read ``[h_{t-1}, x_t]``; the output gate times
+    ``tanh(c_t)`` gives ``h_t`` (blue).
+    """
+    fig, ax = plt.subplots(figsize=(10, 6.0))
+    ax.set(xlim=(0, 10), ylim=(0, 5.6))
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.add_patch(Rectangle((1.4, 0.55), 7.0, 4.6, fc="#f4f4f4", ec="grey", lw=1, zorder=0))
+    arrow = dict(arrowstyle="-|>", lw=1.4, color="k", shrinkA=0, shrinkB=0)
+    belt = dict(arrowstyle="-|>", lw=3.5, color="tab:orange", shrinkA=0, shrinkB=0)
+    line = dict(arrowstyle="-", lw=1.4)
+
+    def node(x: float, y: float, text: str) -> None:
+        ax.add_patch(Circle((x, y), 0.22, fc="white", ec="k", lw=1.2, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=13, zorder=4)
+
+    def gate(x: float, y: float, text: str, label: str, color: str) -> None:
+        ax.add_patch(Rectangle((x - 0.38, y - 0.25), 0.76, 0.5, fc=color, ec="k", lw=1, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=11, zorder=4)
+        ax.text(x, y - 0.42, label, ha="center", va="top", fontsize=9, zorder=4, bbox=dict(fc="#f4f4f4", ec="none", pad=1.5))
+
+    def link(xy: tuple[float, float], xytext: tuple[float, float], style: dict[str, Any] = arrow) -> None:
+        ax.annotate("", xy=xy, xytext=xytext, arrowprops=style)
+
+    # the belt: c_{t-1} -> x f -> + i*g -> c_t
+    for x0, x1 in ((0.2, 2.78), (3.22, 4.58), (5.02, 9.8)):
+        link((x1, 4.6), (x0, 4.6), belt)
+    ax.text(0.2, 4.85, "$c_{t-1}$", fontsize=13)
+    ax.text(9.45, 4.85, "$c_t$", fontsize=13)
+    ax.text(6.4, 4.85, "cell state: the conveyor belt", fontsize=10, color="tab:orange", ha="center")
+    node(3.0, 4.6, "×")
+    node(4.8, 4.6, "+")
+    # the input bus [h_{t-1}, x_t] feeding the four gates
+    link((7.0, 1.0), (0.2, 1.0), line)
+    ax.text(0.2, 0.62, "$h_{t-1}$", fontsize=13)
+    link((1.9, 1.0), (1.9, 0.05), line)
+    ax.text(2.0, 0.1, "$x_t$", fontsize=13)
+    for x, text, label, color in ((3.0, "σ", "forget $f_t$", "#cfe3f5"), (4.2, "σ", "input $i_t$", "#cfe3f5"),
+                                  (5.4, "tanh", "candidate $g_t$", "#fde2c8"), (7.0, "σ", "output $o_t$", "#cfe3f5")):
+        link((x, 1.95), (x, 1.0))
+        gate(x, 2.2, text, label, color)
+    link((3.0, 4.38), (3.0, 2.45))  # the forget gate up to the belt
+    node(4.8, 3.4, "×")  # input gate times candidate, then up to the +
+    link((4.6, 3.3), (4.2, 2.45))
+    link((5.0, 3.3), (5.4, 2.45))
+    link((4.8, 4.38), (4.8, 3.62))
+    # the output: tanh(c_t) times o_t gives h_t
+    link((7.9, 3.9), (7.9, 4.6))
+    ax.add_patch(Rectangle((7.55, 3.4), 0.7, 0.45, fc="#fde2c8", ec="k", lw=1, zorder=3))
+    ax.text(7.9, 3.62, "tanh", ha="center", va="center", fontsize=10, zorder=4)
+    node(7.9, 2.2, "×")
+    link((7.9, 2.42), (7.9, 3.4))
+    link((7.68, 2.2), (7.38, 2.2))
+    link((9.8, 2.2), (8.12, 2.2), dict(arrowstyle="-|>", lw=2, color="tab:blue", shrinkA=0, shrinkB=0))
+    ax.text(9.45, 2.4, "$h_t$", fontsize=13)
+    ax.set_title("One LSTM step: the belt is only multiplied by $f_t$ and added to", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def data_parallel(num_devices: int = 4, global_batch: int = 8) -> Figure:
+    """Notebook 16: the global batch split by rows over replicas, the gradients all-reduced, one update everywhere."""
+    n = _check_size("num_devices", num_devices, 1, 8)
+    B = _check_size("global_batch", global_batch, n, 64)
+    if B % n:
+        raise ValueError(f"global_batch={B} must split evenly over num_devices={n}")
+    b = B // n
+    fig, ax = _new_axes((1.9 * n + 1.5, 4.6))
+    xs = [1.6 + 1.9 * r for r in range(n)]
+    _box(ax, (xs[0] + xs[-1]) / 2, 5.0, f"global batch: {B} rows (and their carried states)", "in", w=1.9 * n, fontsize=10)
+    for r, x in enumerate(xs):
+        rows = f"rows {r * b}-{(r + 1) * b - 1}" if b > 1 else f"row {r}"
+        _arrow(ax, x, 4.69, x, 4.0)
+        _box(ax, x, 3.7, rows, "in", w=1.5, fontsize=9)
+        _arrow(ax, x, 3.39, x, 2.9)
+        _box(ax, x, 2.6, f"replica {r}\nforward, backward", "cell", w=1.7, fontsize=8)
+        _arrow(ax, x, 2.29, x, 1.75, color=RED)
+        ax.text(x + 0.1, 2.0, f"$g_{r}$", color=RED, fontsize=10, va="center")
+    ax.add_patch(Rectangle((xs[0] - 0.8, 1.15), xs[-1] - xs[0] + 1.6, 0.6, fc="#f4cccc", ec=RED, lw=1.0))
+    ax.text((xs[0] + xs[-1]) / 2, 1.45, r"all-reduce: $g = \frac{1}{N}\sum_r g_r$ (the gradient of the whole batch)",
+            ha="center", va="center", fontsize=9.5)
+    for x in xs:
+        _arrow(ax, x, 1.15, x, 0.65, color=RED)
+    _box(ax, (xs[0] + xs[-1]) / 2, 0.35, "the same update on every replica: identical weights", "dense", w=1.9 * n, fontsize=9.5)
+    _finish(ax, (0.0, xs[-1] + 1.0), (-0.1, 5.5))
+    ax.set_title(f"Data parallelism over N = {n} devices, global batch B = {B}")
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Notebook 15: where a decoder looked
+# --------------------------------------------------------------------------
+
+__all__ += ["attention_map"]
+
+
+def attention_map(ax: Axes, weights: Any, inputs: Sequence[str], outputs: Sequence[str], *, cmap: str = "Blues") -> Any:
+    """Draw attention weights as a heat map: output steps along x, input positions along y.
+
+    Args:
+        ax: a matplotlib ``Axes``.
+        weights: (T_out, T_in) one row of attention weights per output step (values in [0, 1]).
+        inputs: the T_in input tokens (e.g. the digits of a number), the y tick labels.
+        outputs: the output tokens, at most T_out of them (e.g. the characters written), the x tick
+            labels; a space is drawn as "␣" so word boundaries stay visible. Rows after them are not drawn.
+
+    Returns:
+        The image (``AxesImage``), for a colour bar: ``fig.colorbar(image, ax=ax)``.
+    """
+    w = _as_array("weights", weights, 2, "(T_out, T_in), one row per output step")
+    inputs, outputs = list(inputs), list(outputs)
+    if len(inputs) != w.shape[1]:
+        raise ValueError(f"inputs must have one token per column of weights ({w.shape[1]}); received {len(inputs)}")
+    if not 1 <= len(outputs) <= w.shape[0]:
+        raise ValueError(f"outputs must have between 1 and {w.shape[0]} tokens, one per row of weights; received {len(outputs)}")
+    image = ax.imshow(w[: len(outputs)].T, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
+    ax.set_yticks(range(len(inputs)), inputs)
+    ax.set_xticks(range(len(outputs)), ["␣" if c == " " else c for c in outputs], fontsize=7)
+    ax.tick_params(axis="x", length=0)
+    ax.grid(False)
+    ax.set_xlabel("output character (written left to right)")
+    ax.set_ylabel("input digit")
+    return image

@@ -5,6 +5,8 @@
 * ``digit_pairs`` puts two 8x8 digit images side by side (scikit-learn's
   ``load_digits``); ``number_words`` spells the number they show
   (``num2words``: 42 -> "forty-two", or "사십이" with ``lang="ko"``).
+  ``mirrored_pairs`` picks the images of a balanced evaluation set: every
+  image equally often on each side, and every pair with its mirror image.
 * ``sample_dates``, ``format_date`` and ``date_pairs`` write dates in several
   human styles ("3rd of March 1998") next to their ISO form ("1998-03-03").
 
@@ -45,6 +47,7 @@ __all__ = [
     "END",
     "SPECIAL_TOKENS",
     "digit_pairs",
+    "mirrored_pairs",
     "number_words",
     "MONTHS",
     "WEEKDAYS",
@@ -117,6 +120,32 @@ def digit_pairs(
     x = np.concatenate([images[left], images[right]], axis=2).astype(np.float32)  # x: (n, h, 2w)
     numbers = 10 * labels[left].astype(np.int64) + labels[right]  # numbers: (n,)
     return x, numbers
+
+
+def mirrored_pairs(n_images: int, per_side: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Image indices for a balanced set of pairs: ``left[k]`` and ``right[k]`` make pair ``k``.
+
+    Every image is the left image of exactly ``per_side`` pairs and the right image of
+    exactly ``per_side`` pairs, and with each pair (a, b) the set also holds its mirror
+    (b, a). So no image counts more than another, and a reader that makes an error on
+    an image makes it equally often in the tens place and in the units place.
+
+    Args:
+        n_images: how many images to pair (indices 0 .. n_images - 1).
+        per_side: how often each image is on the left (and on the right); even.
+        rng: the generator that shuffles the partners.
+
+    Returns:
+        ``left``, ``right``: (n_images * per_side,) int64 index arrays.
+    """
+    int_at_least("n_images", n_images, 1)
+    int_at_least("per_side", per_side, 2)
+    generator(rng)
+    if per_side % 2:
+        raise ValueError(f"per_side must be even (each pair comes with its mirror); got {per_side}")
+    first = np.tile(np.arange(n_images), per_side // 2)  # every image per_side / 2 times
+    second = np.concatenate([rng.permutation(n_images) for _ in range(per_side // 2)])  # and as a partner
+    return np.concatenate([first, second]), np.concatenate([second, first])
 
 
 def number_words(n: int, lang: str = "en") -> str:
@@ -463,3 +492,75 @@ def token_accuracy(predictions: Sequence[Sequence[Any]], targets: Sequence[Seque
         correct += sum(a == b for a, b in zip(p, t))
         total += len(t)
     return correct / total
+
+
+# --------------------------------------------------------------------------
+# 15: long numbers, digits in, English words out
+# --------------------------------------------------------------------------
+
+__all__ += ["MAX_DIGITS", "numbers_with_digits", "sample_numbers", "number_pairs"]
+
+#: The longest numbers ``sample_numbers`` draws: 12 digits, up to 999,999,999,999 (at most 155 characters spelled out, e.g. 777,777,777,777).
+MAX_DIGITS = 12
+
+
+def numbers_with_digits(digits: int) -> tuple[int, int]:
+    """``(low, high)``: the numbers written with exactly ``digits`` digits are ``low <= n < high``.
+
+    One digit: 0-9 (zero counts); two: 10-99; ``d`` digits: ``10**(d-1)`` to ``10**d - 1``.
+    """
+    d = int_at_least("digits", digits, 1)
+    if d > MAX_DIGITS:
+        raise ValueError(f"digits must be at most {MAX_DIGITS} (num2words spells numbers below 10**{MAX_DIGITS} "
+                         f"as the notebooks expect); received {d}")
+    return (0 if d == 1 else 10 ** (d - 1)), 10**d
+
+
+def sample_numbers(
+    digits: int, n: int, rng: np.random.Generator, *, exclude: Iterable[int] = (), replace: bool = False
+) -> np.ndarray:
+    """Draw ``n`` numbers with exactly ``digits`` digits, uniformly, none of them in ``exclude``.
+
+    Args:
+        digits: how many digits each number has (1 to ``MAX_DIGITS``).
+        n: how many numbers.
+        rng: the generator they are drawn from.
+        exclude: numbers never to draw (e.g. the validation and test numbers, when drawing training ones).
+        replace: ``False`` (default): ``n`` *distinct* numbers, so slicing the result gives splits with
+            no number in common; ``ValueError`` if fewer than ``n`` are left. ``True``: numbers may repeat
+            (only ten one-digit numbers exist).
+
+    Returns:
+        (n,) int64 numbers, in random order.
+    """
+    low, high = numbers_with_digits(digits)
+    n = int_at_least("n", n, 0)
+    generator(rng)
+    if not isinstance(replace, bool):
+        raise ValueError(f"replace must be True or False; received {replace!r}")
+    banned = {int(x) for x in exclude}
+    banned_here = sum(low <= x < high for x in banned)
+    available = high - low - banned_here
+    if available < (1 if replace else n) and n > 0:
+        raise ValueError(f"only {available} numbers with {digits} digit(s) are left after exclude; "
+                         f"cannot draw {n}{'' if replace else ' distinct ones'}")
+    if high - low <= 1_000_000:  # small ranges: list what is allowed and choose from it
+        allowed = np.setdiff1d(np.arange(low, high, dtype=np.int64), np.fromiter(banned, np.int64, len(banned)))
+        return rng.choice(allowed, size=n, replace=replace).astype(np.int64)
+    out: list[int] = []  # large ranges: draw and reject the few that are banned (or already drawn)
+    seen = set(banned)
+    while len(out) < n:
+        for x in rng.integers(low, high, size=n - len(out)).tolist():
+            if x in seen:
+                continue
+            out.append(x)
+            if not replace:
+                seen.add(x)
+    return np.array(out, dtype=np.int64)
+
+
+def number_pairs(numbers: Iterable[int]) -> tuple[list[str], list[str]]:
+    """Each number as its digits and as English words: ``[120045]`` -> ``["120045"]``, ``["one hundred and
+    twenty thousand and forty-five"]``."""
+    nums = [int_at_least("each number", int(x) if isinstance(x, np.integer) else x, 0) for x in numbers]
+    return [str(x) for x in nums], [number_words(x) for x in nums]

@@ -29,7 +29,7 @@ import numpy as np
 
 from rnnkit._validate import positive_int
 
-__all__ = ["build_lm", "zero_states", "TBPTTTrainer", "fit_tbptt", "evaluate_tbptt"]
+__all__ = ["build_lm", "zero_states", "TBPTTTrainer", "fit_tbptt", "evaluate_tbptt", "token_losses"]
 
 _RNN_LAYERS: dict[str, Callable[..., keras.layers.Layer]] = {
     "lstm": keras.layers.LSTM,
@@ -257,26 +257,52 @@ def _chunk_count(ids: np.ndarray, batch_size: int, seq_len: int) -> int:
     return ((len(ids) - 1) // batch_size) // seq_len
 
 
+def token_losses(
+    model: keras.Model, ids: np.ndarray, *, batch_size: int, seq_len: int, carry_state: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """The loss (nats) of every scored token of the stream ``ids``, and where each token is in ``ids``.
+
+    The stream is laid out as ``batch_size`` rows and read in chunks of ``seq_len``
+    steps, as in training (see :func:`rnnkit.data.stream_batches`). With ``carry_state``
+    each chunk starts where the previous one ended, so every prediction sees the whole
+    history of its row, as it would in one long pass; without it every chunk starts
+    from zero states. The tokens at the end of each row that do not fill a whole chunk
+    are not scored; ``batch_size=1`` scores all but the last ``seq_len - 1`` at most.
+
+    Returns:
+        ``(losses, positions)``, both (n_scored,): ``losses[i]`` is ``-ln p`` of the token
+        ``ids[positions[i]]``, sorted by position.
+    """
+    _check_contract(model)
+    batch_size = positive_int("batch_size", batch_size)
+    seq_len = positive_int("seq_len", seq_len)
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or len(ids) < batch_size * seq_len + 1:
+        raise ValueError(f"the stream of {len(ids)} tokens is too short for one chunk of {batch_size} x {seq_len}")
+    R = (len(ids) - 1) // batch_size  # steps per row, as stream_batches lays them out
+    states = zero_states(model, batch_size)
+    losses = []
+    for x, y in _stream(ids, batch_size, seq_len):
+        logits, *new_states = model.predict_on_batch([np.asarray(x, dtype="int32"), *states])
+        logits = np.asarray(logits, dtype=np.float64)  # (N, S, V)
+        logits -= logits.max(axis=-1, keepdims=True)
+        logp = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+        losses.append(-np.take_along_axis(logp, np.asarray(y)[..., None], axis=-1)[..., 0])  # (N, S)
+        states = [np.asarray(s) for s in new_states] if carry_state else zero_states(model, batch_size)
+    losses = np.concatenate(losses, axis=1)  # (N, scored steps per row)
+    steps = losses.shape[1]
+    positions = np.arange(batch_size)[:, None] * R + np.arange(steps) + 1  # the target of step t of row r
+    return losses.ravel(), positions.ravel()
+
+
 def evaluate_tbptt(model: keras.Model, ids: np.ndarray, *, batch_size: int, seq_len: int, carry_state: bool = True) -> float:
     """Mean cross-entropy (nats per token) of ``model`` over the stream ``ids``, chunk by chunk.
 
     With ``carry_state`` each chunk starts where the previous one ended, so every
     prediction sees the whole history before it, as it would in one long pass.
+    :func:`token_losses` gives the loss of every token instead of the mean.
     """
-    _check_contract(model)
-    states = zero_states(model, batch_size)
-    total, count = 0.0, 0
-    for x, y in _stream(np.asarray(ids), batch_size, seq_len):
-        logits, *new_states = model.predict_on_batch([np.asarray(x, dtype="int32"), *states])
-        logits = np.asarray(logits, dtype=np.float64)
-        logits -= logits.max(axis=-1, keepdims=True)
-        logp = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-        total -= float(np.take_along_axis(logp, np.asarray(y)[..., None], axis=-1).sum())
-        count += y.size
-        states = [np.asarray(s) for s in new_states] if carry_state else zero_states(model, batch_size)
-    if count == 0:
-        raise ValueError(f"the stream of {len(ids)} tokens is too short for one chunk of {batch_size} x {seq_len}")
-    return total / count
+    return float(token_losses(model, ids, batch_size=batch_size, seq_len=seq_len, carry_state=carry_state)[0].mean())
 
 
 def fit_tbptt(
@@ -289,6 +315,7 @@ def fit_tbptt(
     optimizer: str | keras.optimizers.Optimizer = "adam",
     carry_state: bool = True,
     validation_ids: np.ndarray | None = None,
+    validation_batch_size: int | None = None,
     max_steps: int | None = None,
     verbose: int = 1,
     on_epoch_end: Callable[[int, dict[str, float]], None] | None = None,
@@ -302,6 +329,11 @@ def fit_tbptt(
     ``carry_state=False`` every chunk starts from zero (the ablation).
 
     Args:
+        validation_ids: a stream scored after every epoch with :func:`evaluate_tbptt`
+            (``"val_loss"``), in chunks of ``seq_len``, the state carried as in training.
+        validation_batch_size: the rows it is laid out in (default ``batch_size``). Fewer
+            rows mean fewer rows that start from a zero state and fewer tokens left unscored
+            at the row ends.
         max_steps: stop each epoch after this many chunks (for quick runs).
         verbose: 1 shows a Keras progress bar, 0 is silent.
         on_epoch_end: called as ``on_epoch_end(epoch, logs)``, e.g. to sample text.
@@ -313,6 +345,8 @@ def fit_tbptt(
     batch_size = positive_int("batch_size", batch_size)
     seq_len = positive_int("seq_len", seq_len)
     epochs = positive_int("epochs", epochs)
+    if validation_batch_size is not None:
+        validation_batch_size = positive_int("validation_batch_size", validation_batch_size)
     train_ids = np.asarray(train_ids)
     chunks = _chunk_count(train_ids, batch_size, seq_len)
     if chunks < 1:
@@ -339,7 +373,8 @@ def fit_tbptt(
         trainer.sync()
         logs = {"loss": float(np.mean(losses))}
         if validation_ids is not None:
-            logs["val_loss"] = evaluate_tbptt(model, validation_ids, batch_size=batch_size, seq_len=seq_len, carry_state=carry_state)
+            logs["val_loss"] = evaluate_tbptt(model, validation_ids, batch_size=validation_batch_size or batch_size,
+                                              seq_len=seq_len, carry_state=carry_state)
         if bar is not None:
             bar.update(steps, [("loss", losses[-1])] + [(k, v) for k, v in logs.items() if k != "loss"])
         history.on_epoch_end(epoch, logs)

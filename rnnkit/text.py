@@ -10,7 +10,9 @@ The tools of notebooks 12 and 13:
 * :func:`sample_with_temperature` -- one id drawn from logits divided by a temperature;
 * :func:`generate` (and :func:`generate_many`, several temperatures in one batch) --
   text written by a model from :func:`rnnkit.tbptt.build_lm`, one character at a
-  time, with the recurrent state carried from step to step.
+  time, with the recurrent state carried from step to step;
+* :class:`NGramLM` -- the counting baseline: character n-grams with interpolated
+  Kneser-Ney smoothing (numpy only).
 
 Only the generators need Keras (through rnnkit.tbptt), imported when called, so
 ``import rnnkit.text`` stays light (numpy only).
@@ -27,7 +29,9 @@ import numpy as np
 
 from rnnkit._validate import positive_int
 
-__all__ = ["CharVocab", "split_text", "bits_per_char", "perplexity", "sample_with_temperature", "generate", "generate_many"]
+__all__ = [
+    "CharVocab", "split_text", "bits_per_char", "perplexity", "sample_with_temperature", "generate", "generate_many", "NGramLM",
+]
 
 
 def _string(name: str, value: Any) -> str:
@@ -249,3 +253,125 @@ def generate_many(
         out[:, t] = [sample_with_temperature(last[b], temps[b], rng) for b in range(B)]
         ids = out[:, t : t + 1]  # (B, 1): the samples become the next inputs
     return [prompt + vocab.decode(row) for row in out]
+
+
+class NGramLM:
+    """A character n-gram model with interpolated Kneser-Ney smoothing: the strongest counting baseline.
+
+    The probability of the next id ``w`` after the context ``h`` (the last ``order - 1``
+    ids) mixes the counts of the longest context with the model of the next shorter one,
+    down to a uniform guess over the ``V`` ids:
+
+        p(w | h) = max(c(h w) - D, 0) / c(h)  +  D * N(h) / c(h) * p(w | h')
+
+    where ``c`` counts how often a string occurred in the training ids, ``N(h)`` is the
+    number of different ids that followed ``h``, ``h'`` is ``h`` without its first id, and
+    ``D`` (``discount``, between 0 and 1) is taken from every seen count and handed to the
+    shorter context. A context never seen in training leaves the shorter model alone.
+    Kneser and Ney's idea: below the longest order, ``c(h w)`` is replaced by the number of
+    different ids that preceded ``h w`` (how many contexts a string *continues*, not how
+    often it occurred), because the shorter model is only asked when the longer one knows
+    little. Every distribution sums to one.
+
+    Example::
+
+        lm = NGramLM(order=5, vocab_size=len(vocab)).fit(train_ids)
+        lm.loss(val_ids)             # mean nats per character
+        lm.log_probs(val_ids)        # (n,) ln p of every id given the ids before it
+        lm.next_probs(vocab.encode("Mr. Knightle"))   # (V,)
+    """
+
+    def __init__(self, order: int, vocab_size: int, discount: float = 0.75) -> None:
+        self.order = positive_int("order", order)
+        self.vocab_size = positive_int("vocab_size", vocab_size)
+        if isinstance(discount, bool) or not isinstance(discount, numbers.Real) or not 0.0 < discount < 1.0:
+            raise ValueError(f"discount must be a number strictly between 0 and 1; got {discount!r}")
+        if float(self.vocab_size) ** self.order >= 2.0**62:
+            raise ValueError(f"order={self.order} with vocab_size={self.vocab_size} is too long: "
+                             f"expected vocab_size ** order < 2**62 (the n-grams are stored as int64 keys)")
+        self.discount = float(discount)
+        self._levels: list[tuple[np.ndarray, ...]] = []
+
+    def __repr__(self) -> str:
+        return f"NGramLM(order={self.order}, vocab_size={self.vocab_size}, discount={self.discount})"
+
+    def _ids(self, name: str, ids: Any, min_len: int = 0) -> np.ndarray:
+        arr = np.asarray(ids)
+        if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            raise ValueError(f"{name} must be a 1-D array of integer ids; got shape {arr.shape}, dtype {arr.dtype}")
+        if arr.size < min_len:
+            raise ValueError(f"{name} must hold at least {min_len} ids; got {arr.size}")
+        if arr.size and (arr.min() < 0 or arr.max() >= self.vocab_size):
+            bad = int(arr[(arr < 0) | (arr >= self.vocab_size)][0])
+            raise ValueError(f"expected ids in [0, {self.vocab_size}); received {bad}")
+        return arr.astype(np.int64)
+
+    def _keys(self, ids: np.ndarray, k: int) -> np.ndarray:
+        """(len(ids) - k + 1,) the k-gram ending at each position t >= k - 1, as one base-V number."""
+        n = len(ids) - k + 1
+        key = np.zeros(max(n, 0), dtype=np.int64)
+        for j in range(k):
+            key = key * self.vocab_size + ids[j : j + n]
+        return key
+
+    def fit(self, ids: Sequence[int] | np.ndarray) -> NGramLM:
+        """Count the k-grams of ``ids`` for k = 1 .. order. Returns ``self``."""
+        ids = self._ids("ids", ids, min_len=self.order)
+        V = self.vocab_size
+        self._levels = []
+        for k in range(1, self.order + 1):
+            if k == self.order:  # the longest order: how often each k-gram occurred
+                grams, counts = np.unique(self._keys(ids, k), return_counts=True)
+            else:  # shorter orders: how many different ids preceded each k-gram
+                grams, counts = np.unique(np.unique(self._keys(ids, k + 1)) % V**k, return_counts=True)
+            contexts, first, followers = np.unique(grams // V, return_index=True, return_counts=True)
+            totals = np.add.reduceat(counts, first)  # c(h): the counts of every k-gram starting with context h
+            self._levels.append((grams, counts, contexts, totals, followers))
+        return self
+
+    def _probs(self, context_keys: list[np.ndarray], w: np.ndarray) -> np.ndarray:
+        """p(w | context) for m queries; context_keys[k - 1] (m,) is the length-(k - 1) context key, -1 if none."""
+        if not self._levels:
+            raise ValueError("the model has not been fitted yet: call fit(train_ids) first")
+        V, D = self.vocab_size, self.discount
+        p = np.full(w.shape, 1.0 / V)
+        for (grams, counts, contexts, totals, followers), h in zip(self._levels, context_keys):
+            known = h >= 0
+            i = np.minimum(np.searchsorted(contexts, h), len(contexts) - 1)
+            seen = known & (contexts[i] == h)
+            g = h * V + w
+            j = np.minimum(np.searchsorted(grams, g), len(grams) - 1)
+            c = np.where(seen & (grams[j] == g), counts[j], 0)
+            total = np.where(seen, totals[i], 1)
+            p = np.where(seen, np.maximum(c - D, 0.0) / total + D * followers[i] / total * p, p)
+        return p
+
+    def log_probs(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """(n,) ``ln p(ids[t] | ids[t - order + 1 : t])``; the first positions use the shorter contexts they have."""
+        ids = self._ids("ids", ids)
+        n = len(ids)
+        context_keys = [np.zeros(n, dtype=np.int64)]  # level 1: the empty context, key 0
+        for k in range(2, self.order + 1):
+            h = np.full(n, -1, dtype=np.int64)
+            h[k - 1 :] = self._keys(ids, k - 1)[: n - k + 1]  # the k - 1 ids before position t
+            context_keys.append(h)
+        return np.log(self._probs(context_keys, ids))
+
+    def loss(self, ids: Sequence[int] | np.ndarray) -> float:
+        """Mean cross-entropy of ``ids`` in nats per id (every position scored)."""
+        return float(-self.log_probs(ids).mean())
+
+    def next_probs(self, context: Sequence[int] | np.ndarray) -> np.ndarray:
+        """(V,) the distribution of the id after ``context`` (its last ``order - 1`` ids count)."""
+        ctx = self._ids("context", context)
+        V = self.vocab_size
+        keys = []
+        for k in range(1, self.order + 1):
+            if k - 1 > len(ctx):
+                keys.append(np.full(V, -1, dtype=np.int64))
+                continue
+            key = 0
+            for c in ctx[len(ctx) - (k - 1) :] if k > 1 else []:
+                key = key * V + int(c)
+            keys.append(np.full(V, key, dtype=np.int64))
+        return self._probs(keys, np.arange(V, dtype=np.int64))

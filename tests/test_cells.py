@@ -85,7 +85,7 @@ def test_same_outputs_as_builtin_and_numpy_with_state_and_mask(kind: str, rng: n
     want = builtin(x, initial_state=h0, mask=mask)
     got = custom(x, initial_state=h0, mask=mask)
     assert len(got) == len(want) == 1 + n_states  # sequence, then each final state
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         assert g.shape == w.shape
         np.testing.assert_allclose(np_(g), np_(w), atol=TOL, rtol=TOL)
 
@@ -176,7 +176,7 @@ def test_layer_norm_lstm_gradients_flow(rng: np.random.Generator) -> None:
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     before = [w.copy() for w in model.get_weights()]
     first = float(model.train_on_batch(x, y))
-    for w0, w1, v in zip(before, model.get_weights(), model.weights):
+    for w0, w1, v in zip(before, model.get_weights(), model.weights, strict=True):
         step = np.abs(w1 - w0)
         assert np.all(np.isfinite(w1)), v.path
         assert step.max() > 0, f"no gradient reached {v.path}"
@@ -212,7 +212,7 @@ def test_save_and_load_keras_file(tmp_path, rng: np.random.Generator) -> None:
     found = [type(c).__name__ for c in loaded.layers[-1].cell.cells]
     found.append(type(loaded.layers[1].forward_layer.cell).__name__)
     assert found == ["RNNCell", "LSTMCell", "GRUCell", "LayerNormLSTMCell"]
-    for got, want in zip(forward(loaded, x), forward(model, x)):
+    for got, want in zip(forward(loaded, x), forward(model, x), strict=True):
         np.testing.assert_array_equal(got, want)
 
 

@@ -101,7 +101,8 @@ def test_hint_prints_the_second_hint(capsys):
 def test_every_check_of_every_module_has_a_second_hint():
     import importlib
 
-    for module_name in ("rnnkit.checks", "rnnkit.checks_data", "rnnkit.checks_seq2seq", "rnnkit.checks_text"):
+    for module_name in ("rnnkit.checks", "rnnkit.checks_data", "rnnkit.checks_seq2seq", "rnnkit.checks_text",
+                        "rnnkit.checks_attention", "rnnkit.checks_distributed"):
         module = importlib.import_module(module_name)
         assert module.hint is checks.hint and module.hidden_test is checks.hidden_test
         for name in module.CHECKS:
@@ -173,3 +174,29 @@ def test_warnings_from_the_learners_code_are_not_shown(capsys):
         checks.rnn_step(warns)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out.startswith("✓ rnn_step")
+
+
+def test_a_result_of_none_is_named_as_a_missing_return_in_every_check_module():
+    """A function that forgets its `return` gives None: every check says so, except where None is a right answer."""
+    import importlib
+
+    def forgets_return(*args):
+        np.zeros(1)  # computes something, returns nothing
+
+    failed = 0
+    for module_name in ("rnnkit.checks", "rnnkit.checks_data", "rnnkit.checks_seq2seq", "rnnkit.checks_text",
+                        "rnnkit.checks_attention", "rnnkit.checks_distributed"):
+        module = importlib.import_module(module_name)
+        for name in module.CHECKS:
+            if name in checks._NONE_IS_AN_ANSWER or name == "task_shapes":  # task_shapes also takes a dict
+                continue
+            with pytest.raises(checks.CheckFailed) as info:
+                getattr(module, name)(forgets_return)
+            assert "returned None" in str(info.value) and "a missing `return`?" in str(info.value), (name, str(info.value))
+            failed += 1
+    assert failed >= 30
+    with pytest.raises(checks.CheckFailed, match="dict, got NoneType|returned None"):
+        checks.task_shapes(forgets_return)
+    with pytest.raises(checks.CheckFailed) as info:  # None is first_error's answer for equal strings: judged as a value
+        importlib.import_module("rnnkit.checks_seq2seq").first_error(forgets_return)
+    assert "returned None" not in str(info.value)

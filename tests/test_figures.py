@@ -167,3 +167,34 @@ def test_neuron_diagram_names_the_array_of_the_wrong_shape() -> None:
 def test_step_counts_are_checked(call, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         call()
+
+
+def test_padded_batch_writes_every_word_and_greys_out_the_padding() -> None:
+    padded = np.array([[2, 3, 4], [5, 0, 0]])
+    words = {0: "<pad>", 2: "the", 3: "dog", 4: "ran", 5: "hi"}
+    fig = _drawn(figures.padded_batch(padded, words))
+    texts = [t for t in fig.axes[0].texts]
+    assert len(texts) == padded.size
+    by_text = {t.get_text(): t for t in texts}
+    assert by_text["the\n(id 2)"].get_color() == "k" and by_text["<pad>\n(id 0)"].get_color() == "0.55"
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["n=0 (length 3)", "n=1 (length 1)"]
+    assert "(N, T) = (2, 3)" in fig.axes[0].get_title()
+
+
+def test_padded_batch_refuses_what_is_not_a_batch_of_ids() -> None:
+    with pytest.raises(ValueError, match=r"\(N, T\) array of integer ids; got shape \(3,\)"):
+        figures.padded_batch(np.array([1, 2, 3]), {1: "a", 2: "b", 3: "c"})
+    with pytest.raises(ValueError, match="integer ids"):
+        figures.padded_batch(np.ones((2, 2)), {1: "a"})
+
+
+def test_lstm_cell_draws_the_belt_the_four_gates_and_both_states() -> None:
+    fig = _drawn(figures.lstm_cell())
+    texts = _texts(fig)
+    for label in ("forget $f_t$", "input $i_t$", "candidate $g_t$", "output $o_t$", "$c_{t-1}$", "$c_t$", "$h_{t-1}$",
+                  "$x_t$", "$h_t$"):
+        assert label in texts
+    assert texts.count("×") == 3 and texts.count("+") == 1     # f * c, i * g, o * tanh(c); one addition on the belt
+    belt = [a for a in fig.axes[0].texts if getattr(a, "arrow_patch", None) is not None
+            and a.arrow_patch.get_edgecolor()[:3] == matplotlib.colors.to_rgb("tab:orange")]
+    assert len(belt) == 3                                      # the belt's three segments, and only they, in orange

@@ -257,3 +257,25 @@ def test_gru_backward_rejects_bad_shapes() -> None:
     with pytest.raises(ValueError, match=r"b must have shape \(2, 15\).*got \(15,\)"):
         nr.gru_backward(h, x, h0, Wx, Wh, b[0], cache)
     assert "gru_backward" in nr.__all__
+
+
+def test_keras_global_clipnorm_is_clip_by_global_norm_and_clipnorm_is_per_variable() -> None:
+    """Notebook 04's claim: `Adam(global_clipnorm=c)` clips like nr.clip_by_global_norm; `clipnorm` clips each variable."""
+    import rnnkit
+
+    rnnkit.setup(0, keras=True)
+    import keras
+
+    rng = np.random.default_rng(0)
+    start = [rng.standard_normal((3, 4)), rng.standard_normal(4)]
+    grads = [rng.standard_normal((3, 4)) * 5.0, rng.standard_normal(4) * 0.1]  # joint norm far above 1
+    joint, norm = nr.clip_by_global_norm(grads, 1.0)
+    assert norm > 1.0
+    for option, want in (("global_clipnorm", joint), ("clipnorm", [g / max(1.0, np.linalg.norm(g)) for g in grads])):
+        variables = [keras.Variable(w.astype("float32")) for w in start]
+        keras.optimizers.SGD(learning_rate=1.0, **{option: 1.0}).apply_gradients(
+            zip([keras.ops.convert_to_tensor(g.astype("float32")) for g in grads], variables))
+        steps = [w - np.asarray(keras.ops.convert_to_numpy(v)) for w, v in zip(start, variables)]  # = the clipped grads
+        for step, expected in zip(steps, want):
+            np.testing.assert_allclose(step, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(joint[1], grads[1] / max(1.0, np.linalg.norm(grads[1])))  # the two options really differ

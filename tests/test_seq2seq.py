@@ -53,6 +53,24 @@ def test_digit_pairs_are_reproducible_and_reject_bad_input() -> None:
         s2s.digit_pairs(images, labels, 5, 0)
 
 
+def test_mirrored_pairs_are_balanced_and_closed_under_swapping(rng: np.random.Generator) -> None:
+    left, right = s2s.mirrored_pairs(7, 4, rng)
+    assert left.shape == right.shape == (28,) and left.dtype == right.dtype == np.int64
+    np.testing.assert_array_equal(np.bincount(left, minlength=7), np.full(7, 4))  # 4 times on the left
+    np.testing.assert_array_equal(np.bincount(right, minlength=7), np.full(7, 4))  # and 4 times on the right
+    assert sorted(zip(left.tolist(), right.tolist())) == sorted(zip(right.tolist(), left.tolist()))  # every mirror
+    again = s2s.mirrored_pairs(7, 4, np.random.default_rng(0))
+    np.testing.assert_array_equal(again[1], s2s.mirrored_pairs(7, 4, np.random.default_rng(0))[1])
+    with pytest.raises(ValueError, match="per_side must be even.*got 3"):
+        s2s.mirrored_pairs(7, 3, rng)
+    with pytest.raises(ValueError, match="per_side must be an int >= 2; got 0"):
+        s2s.mirrored_pairs(7, 0, rng)
+    with pytest.raises(ValueError, match="n_images must be an int >= 1"):
+        s2s.mirrored_pairs(0, 2, rng)
+    with pytest.raises(ValueError, match="np.random.Generator"):
+        s2s.mirrored_pairs(7, 2, 0)
+
+
 def test_number_words() -> None:
     assert [s2s.number_words(n) for n in (0, 7, 13, 42, 90)] == ["zero", "seven", "thirteen", "forty-two", "ninety"]
     assert [s2s.number_words(n, lang="ko") for n in (0, 10, 42)] == ["영", "십", "사십이"]
@@ -222,3 +240,53 @@ def test_importing_seq2seq_does_not_import_keras() -> None:
     code = "import sys, rnnkit.seq2seq, rnnkit.checks_seq2seq; print('keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------
+# 15: long numbers spelled out
+# --------------------------------------------------------------------------
+
+
+def test_numbers_with_digits_gives_each_length_its_range() -> None:
+    assert s2s.numbers_with_digits(1) == (0, 10)
+    assert s2s.numbers_with_digits(3) == (100, 1000)
+    assert s2s.numbers_with_digits(12) == (10**11, 10**12)
+    with pytest.raises(ValueError, match="at most 12"):
+        s2s.numbers_with_digits(13)
+    with pytest.raises(ValueError, match="digits"):
+        s2s.numbers_with_digits(0)
+
+
+@pytest.mark.parametrize("digits", [2, 3, 9, 12])
+def test_sample_numbers_draws_distinct_numbers_of_that_length(digits: int, rng: np.random.Generator) -> None:
+    n = 80 if digits == 2 else 500
+    x = s2s.sample_numbers(digits, n, rng)
+    assert x.shape == (n,) and x.dtype == np.int64
+    assert len(set(x.tolist())) == n
+    assert all(len(str(v)) == digits for v in x.tolist())
+    again = s2s.sample_numbers(digits, n, np.random.default_rng(0))
+    np.testing.assert_array_equal(x, again)  # reproducible from the seed
+
+
+def test_sample_numbers_respects_exclude_and_runs_out_clearly(rng: np.random.Generator) -> None:
+    first = s2s.sample_numbers(2, 50, rng)
+    rest = s2s.sample_numbers(2, 40, rng, exclude=first)
+    assert not set(first.tolist()) & set(rest.tolist()) and len(set(rest.tolist())) == 40  # all 90 used
+    with pytest.raises(ValueError, match="only 0 numbers with 2 digit"):
+        s2s.sample_numbers(2, 1, rng, exclude=np.concatenate([first, rest]))
+    with pytest.raises(ValueError, match="only 10 numbers with 1 digit"):
+        s2s.sample_numbers(1, 11, rng)
+    assert len(s2s.sample_numbers(1, 30, rng, replace=True)) == 30  # repeats allowed when asked
+    big = s2s.sample_numbers(11, 20, rng, exclude=[10**10 + k for k in range(100)])
+    assert not set(big.tolist()) & {10**10 + k for k in range(100)}
+    with pytest.raises(ValueError, match="replace"):
+        s2s.sample_numbers(3, 2, rng, replace=1)
+
+
+def test_number_pairs_spell_the_digits() -> None:
+    src, tgt = s2s.number_pairs(np.array([120045, 7, 999999999999]))
+    assert src == ["120045", "7", "999999999999"]
+    assert tgt[0] == "one hundred and twenty thousand and forty-five" and tgt[1] == "seven"
+    assert tgt[2].startswith("nine hundred and ninety-nine billion,") and len(tgt[2]) == 143
+    with pytest.raises(ValueError):
+        s2s.number_pairs([-1])

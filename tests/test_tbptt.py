@@ -131,3 +131,33 @@ def test_history_validation_and_errors() -> None:
         tbptt.build_lm(V, rnn="transformer")
     with pytest.raises(ValueError, match=r"\[tokens, \*states\] to \[logits, \*states\]"):
         tbptt.TBPTTTrainer(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_token_losses_are_the_per_token_parts_of_the_mean(batch: int) -> None:
+    rng = np.random.default_rng(5)
+    ids = rng.integers(0, V, size=61)
+    lm = _lm()
+    losses, positions = tbptt.token_losses(lm, ids, batch_size=batch, seq_len=4)
+    assert losses.shape == positions.shape and np.all(losses > 0)
+    assert losses.mean() == pytest.approx(tbptt.evaluate_tbptt(lm, ids, batch_size=batch, seq_len=4))
+    R = 60 // batch
+    assert np.array_equal(positions, (np.arange(batch)[:, None] * R + np.arange(R // 4 * 4) + 1).ravel())
+    # each loss is -ln p of the token at its position, given everything before it in its row
+    r0 = positions[0] - 1  # the first row starts at token 0
+    x = ids[r0 : r0 + 8][None, :].astype("int32")
+    logits = np.asarray(lm.predict_on_batch([x, *tbptt.zero_states(lm, 1)])[0], dtype=np.float64)[0]
+    logp = logits - logits.max(-1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(-1, keepdims=True))
+    np.testing.assert_allclose(losses[:8], -logp[np.arange(8), ids[1:9]], rtol=1e-4)
+
+
+def test_validation_batch_size_lays_the_validation_stream_out_in_its_own_rows() -> None:
+    rng = np.random.default_rng(6)
+    train, val = rng.integers(0, V, size=4 * 5 * 6 + 1), rng.integers(0, V, size=2 * 5 * 6 + 1)
+    lm = _lm()
+    history = tbptt.fit_tbptt(lm, train, batch_size=4, seq_len=5, validation_ids=val, validation_batch_size=1, verbose=0)
+    assert history.history["val_loss"][0] == pytest.approx(tbptt.evaluate_tbptt(lm, val, batch_size=1, seq_len=5), abs=1e-6)
+    assert history.history["val_loss"][0] != pytest.approx(tbptt.evaluate_tbptt(lm, val, batch_size=4, seq_len=5), abs=1e-6)
+    with pytest.raises(ValueError, match="validation_batch_size must be a positive int"):
+        tbptt.fit_tbptt(lm, train, batch_size=4, seq_len=5, validation_ids=val, validation_batch_size=0)

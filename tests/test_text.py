@@ -114,3 +114,62 @@ def test_generate_carries_state_and_matches_one_long_pass() -> None:
         text.generate(model, vocab, "a", 0, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="non-empty list"):
         text.generate_many(model, vocab, "a", 3, temperatures=[], rng=np.random.default_rng(0))
+
+
+def _stream(n: int, seed: int = 0, vocab: int = 5) -> np.ndarray:
+    """A stream with structure: a random walk over ids, so each id depends on the ones before it."""
+    rng = np.random.default_rng(seed)
+    return np.cumsum(rng.integers(0, 2, size=n)) % vocab
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 5])
+def test_ngram_distributions_sum_to_one_and_match_log_probs(order: int) -> None:
+    ids = _stream(3000)
+    lm = text.NGramLM(order, 5, discount=0.7).fit(ids)
+    held = _stream(200, seed=1)
+    logp = lm.log_probs(held)
+    assert logp.shape == (200,) and np.all(logp < 0)
+    for t in (0, 1, 4, 57, 199):  # every position: the same number as the next-id distribution of its prefix
+        p = lm.next_probs(held[:t])
+        assert p.shape == (5,) and p.sum() == pytest.approx(1.0) and np.all(p > 0)
+        assert np.exp(logp[t]) == pytest.approx(p[held[t]])
+    for context in ([4, 4, 4, 4], [0], []):  # contexts never seen still give a distribution
+        assert lm.next_probs(context).sum() == pytest.approx(1.0)
+
+
+def test_ngram_formula_by_hand() -> None:
+    # order 1: p(w) = max(c(w) - D, 0) / n + D * (number of ids seen) / n / V
+    ids = np.array([0, 0, 0, 1, 2, 0])
+    lm = text.NGramLM(1, 4, discount=0.5).fit(ids)
+    counts = np.array([4, 1, 1, 0])
+    expected = np.maximum(counts - 0.5, 0) / 6 + 0.5 * 3 / 6 / 4
+    np.testing.assert_allclose(lm.next_probs([]), expected)
+    # order 2 on "abab...": after a, b is certain up to the discount's share
+    lm2 = text.NGramLM(2, 3, discount=0.1).fit(np.tile([0, 1], 50))
+    p = lm2.next_probs([0])
+    assert p[1] > 0.89 and p.argmax() == 1 and p.sum() == pytest.approx(1.0)
+
+
+def test_longer_contexts_help_on_a_stream_with_memory() -> None:
+    ids, held = _stream(20_000), _stream(2_000, seed=5)
+    losses = [text.NGramLM(k, 5).fit(ids).loss(held) for k in (1, 2, 3)]
+    assert losses[0] > losses[1] > losses[2] - 1e-9, losses
+    assert losses[0] == pytest.approx(math.log(5), abs=0.05)  # the walk visits every id about equally
+
+
+def test_ngram_errors_name_the_problem() -> None:
+    with pytest.raises(ValueError, match="order must be a positive int"):
+        text.NGramLM(0, 5)
+    with pytest.raises(ValueError, match="discount must be a number strictly between 0 and 1"):
+        text.NGramLM(2, 5, discount=1.0)
+    with pytest.raises(ValueError, match=r"vocab_size \*\* order < 2\*\*62"):
+        text.NGramLM(11, 77)
+    with pytest.raises(ValueError, match="not been fitted"):
+        text.NGramLM(2, 5).loss([1, 2])
+    lm = text.NGramLM(2, 5).fit(_stream(100))
+    with pytest.raises(ValueError, match=r"\[0, 5\).*received 7"):
+        lm.log_probs([1, 7])
+    with pytest.raises(ValueError, match="1-D array of integer ids"):
+        lm.log_probs([[1, 2]])
+    with pytest.raises(ValueError, match="at least 3 ids"):
+        text.NGramLM(3, 5).fit([1, 2])

@@ -95,6 +95,23 @@ def _pad_float(seqs, maxlen=None, padding="post", truncating="post", value=0):
     return pad_batch(seqs, maxlen, padding, truncating, value).astype(float)
 
 
+def _pad_minus_zero(seqs, maxlen=None, padding="post", truncating="post", value=0):  # out[n, -len(s):] = s
+    if maxlen is None:
+        maxlen = max(len(s) for s in seqs)
+    out = np.full((len(seqs), maxlen), value, dtype=int)
+    for n, s in enumerate(seqs):
+        s = list(s)[:maxlen] if truncating == "post" else list(s)[max(len(s) - maxlen, 0):]
+        if padding == "post":
+            out[n, :len(s)] = s
+        else:
+            out[n, -len(s):] = s  # -0: the whole row, and [] does not fit in it
+    return out
+
+
+def _pad_no_return(seqs, maxlen=None, padding="post", truncating="post", value=0):
+    pad_batch(seqs, maxlen, padding, truncating, value)  # computed, never returned
+
+
 # ---------------------------------------------------------------- 02 ----------
 
 
@@ -102,8 +119,9 @@ def rnn_step(x_t, h_prev, Wx, Wh, b):
     return np.tanh(x_t @ Wx + h_prev @ Wh + b)
 
 
-def rnn_forward(x, h0, Wx, Wh, b, *, carry=True, late=False, bias_twice=False):
-    xw = x @ Wx + b
+def rnn_forward(x, h0, Wx, Wh, b, *, carry=True, late=False, bias_twice=False, bias=True, transpose=False):
+    xw = x @ Wx + (b if bias else 0)
+    Wh = Wh.T if transpose else Wh
     h, prev = np.zeros(xw.shape), h0
     for t in range(x.shape[1]):
         if late:
@@ -115,11 +133,12 @@ def rnn_forward(x, h0, Wx, Wh, b, *, carry=True, late=False, bias_twice=False):
     return h
 
 
-def birnn_forward(x, fwd, bwd, *, realign=True, order="fb", reverse=True, same=False, axis=-1):
+def birnn_forward(x, fwd, bwd, *, realign=True, order="fb", reverse=True, same=False, axis=-1, features=False):
     N, H = x.shape[0], fwd[1].shape[0]
     zeros = np.zeros((N, H))
     hf = rnn_forward(x, zeros, *fwd)
-    xb = x[:, ::-1] if reverse else x
+    xb = x[:, :, ::-1] if features else x[:, ::-1] if reverse else x
+    realign = realign and not features
     hb = rnn_forward(xb, zeros, *(fwd if same else bwd))
     if realign and reverse:
         hb = hb[:, ::-1]
@@ -211,13 +230,25 @@ def random_orthogonal(rng, H):
 # ---------------------------------------------------------------- 05 ----------
 
 
-def lstm_step(x_t, h_prev, c_prev, Wx, Wh, b, order="ifco", tanh_c=True, use_i=True, gate=sigmoid):
+def lstm_step(x_t, h_prev, c_prev, Wx, Wh, b, order="ifco", tanh_c=True, use_i=True, gate=sigmoid, candidate=np.tanh,
+              swap_update=False):
     H = h_prev.shape[1]
     z = x_t @ Wx + h_prev @ Wh + b
     blocks = {k: z[:, j * H:(j + 1) * H] for j, k in enumerate(order)}
-    i, f, o, g = gate(blocks["i"]), gate(blocks["f"]), gate(blocks["o"]), np.tanh(blocks["c"])
+    i, f, o, g = gate(blocks["i"]), gate(blocks["f"]), gate(blocks["o"]), candidate(blocks["c"])
+    if swap_update:  # the slicing is right, the update equation pairs the gates wrongly
+        i, f = f, i
     c = f * c_prev + (i * g if use_i else g)
     return o * (np.tanh(c) if tanh_c else c), c
+
+
+def lstm_stack(D, H, L, blocks=4, biases=1, recurrent=True, stacked=True):
+    """Parameters of L stacked LSTM(H) layers on D features, or of a learner's slip."""
+    total, inputs = 0, D
+    for _ in range(L):
+        total += blocks * (inputs * H + (H * H if recurrent else 0) + biases * H)
+        inputs = H if stacked else D
+    return total
 
 
 def gru_step(x_t, h_prev, Wx, Wh, b, flip=False, reset_before=False, order="zrh"):
@@ -463,11 +494,12 @@ def lstm_cache_floats(N, T, D, H):
 RIGHT: dict[str, Callable[..., Any] | dict[str, str]] = {
     "one_hot": one_hot, "embedding_lookup": embedding_lookup, "task_shapes": ANSWERS, "pad_batch": pad_batch,
     "rnn_step": rnn_step, "rnn_forward": rnn_forward, "birnn_forward": birnn_forward,
-    "rnn_param_count": lambda D, H: D * H + H * H + H,
+    "rnn_param_count": lambda D, H, bi=False: (D * H + H * H + H) * (2 if bi else 1),
     "softmax_cross_entropy": softmax_cross_entropy, "rnn_backward": rnn_backward_double_sum, "sample_next": sample_next,
     "spectral_radius": spectral_radius, "clip_by_global_norm": clip_by_global_norm, "random_orthogonal": random_orthogonal,
     "lstm_step": lstm_step, "gru_step": gru_step,
-    "lstm_param_count": lambda D, H: 4 * (D * H + H * H + H), "gru_param_count": lambda D, H: 3 * (D * H + H * H + 2 * H),
+    "lstm_param_count": lambda D, H, L=1: lstm_stack(D, H, L),
+    "gru_param_count": lambda D, H, after=True: 3 * (D * H + H * H + (2 if after else 1) * H),
     "pad_and_mask": pad_and_mask, "masked_mean": masked_mean, "confusion_matrix": confusion_matrix,
     "repeat_vector": lambda v, T: np.repeat(v[:, None, :], T, axis=1), "token_accuracy": token_accuracy,
     "korean_caption": korean_caption,
@@ -507,6 +539,8 @@ WRONG: dict[str, list[Wrong]] = {
         ("maxlen=None as the shortest", _pad_min_length, "maxlen=None"),
         ("extends the input lists", _pad_in_place, "changed the lists"),
         ("float array", _pad_float, "dtype float"),
+        ("out[n, -len(s):] breaks on an empty sequence", _pad_minus_zero, r"(?s)empty sequence.*raised ValueError.*-0"),
+        ("no return", _pad_no_return, "returned None.*a missing `return`"),
     ],
     # 02
     "rnn_step": [
@@ -523,6 +557,9 @@ WRONG: dict[str, list[Wrong]] = {
         ("state not carried", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, carry=False), "not carried"),
         ("b added twice", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, bias_twice=True), "added twice"),
         ("last state only", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b)[:, -1], "only the last state"),
+        ("forgot b", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, bias=False), "without the bias b"),
+        ("Wh transposed", lambda x, h0, Wx, Wh, b: rnn_forward(x, h0, Wx, Wh, b, transpose=True), "Wh transposed"),
+        ("no return", lambda x, h0, Wx, Wh, b: print(end=""), "returned None.*a missing `return`"),
     ],
     "birnn_forward": [
         ("backward half not re-aligned", lambda x, f, b: birnn_forward(x, f, b, realign=False), "reversed time order"),
@@ -530,12 +567,18 @@ WRONG: dict[str, list[Wrong]] = {
         ("never reversed", lambda x, f, b: birnn_forward(x, f, b, reverse=False), "never reads the sequence backwards"),
         ("forward weights twice", lambda x, f, b: birnn_forward(x, f, b, same=True), "uses the forward weights"),
         ("joined along time", lambda x, f, b: birnn_forward(x, f, b, axis=1), "joined along time"),
+        ("features reversed, not time", lambda x, f, b: birnn_forward(x, f, b, features=True), "reverses the features"),
     ],
     "rnn_param_count": [
-        ("forgot b", lambda D, H: D * H + H * H, "bias"),
-        ("two biases", lambda D, H: D * H + H * H + 2 * H, "ONE bias"),
-        ("Wh as D x D", lambda D, H: D * H + D * D + H, "H x H"),
-        ("a float", lambda D, H: (D * H + H * H + H) / 1, "float"),
+        ("forgot b", lambda D, H, bi=False: (D * H + H * H) * (1 + bi), "bias"),
+        ("two biases", lambda D, H, bi=False: (D * H + H * H + 2 * H) * (1 + bi), "ONE bias"),
+        ("Wh as D x D", lambda D, H, bi=False: (D * H + D * D + H) * (1 + bi), "H x H"),
+        ("a float", lambda D, H, bi=False: (D * H + H * H + H) * (1 + bi) / 1, "float"),
+        ("Bidirectional counted once", lambda D, H, bi=False: D * H + H * H + H, "that is one RNN"),
+        ("backward RNN reads the forward states", lambda D, H, bi=False: D * H + H * H + H + bi * (2 * H * H + H),
+         "reads the input x"),
+        ("always two RNNs", lambda D, H, bi=False: 2 * (D * H + H * H + H), "count it once"),
+        ("no return", lambda D, H, bi=False: None, "returned None.*a missing `return`"),
     ],
     # 03
     "softmax_cross_entropy": [
@@ -590,6 +633,7 @@ WRONG: dict[str, list[Wrong]] = {
          "not perpendicular"),
         ("global np.random", lambda rng, H: np.linalg.qr(np.random.standard_normal((H, H)))[0], "same seed gave different"),
         ("a vector", lambda rng, H: rng.standard_normal(H), "shape"),
+        ("float32", lambda rng, H: random_orthogonal(rng, H).astype(np.float32), "dtype float32.*float32 precision"),
     ],
     # 05
     "lstm_step": [
@@ -598,6 +642,9 @@ WRONG: dict[str, list[Wrong]] = {
         ("no input gate", lambda *a: lstm_step(*a, use_i=False), "without the input gate"),
         ("returns (c, h)", lambda *a: lstm_step(*a)[::-1], "swapped"),
         ("tanh gates", lambda *a: lstm_step(*a, gate=np.tanh), "gates use tanh"),
+        ("i and f swapped in the update", lambda *a: lstm_step(*a, swap_update=True), r"i \* c_prev \+ f \* g"),
+        ("gates sliced f, i, c, o", lambda *a: lstm_step(*a, order="fico"), "sliced the wrong way round"),
+        ("sigmoid candidate", lambda *a: lstm_step(*a, candidate=sigmoid), "candidate uses a sigmoid"),
     ],
     "gru_step": [
         ("mix flipped", lambda *a: gru_step(*a, flip=True), "other way round"),
@@ -605,18 +652,24 @@ WRONG: dict[str, list[Wrong]] = {
         ("z and r swapped", lambda *a: gru_step(*a, order="rzh"), "swapped"),
         ("both biases on the input", _gru_one_bias, "outside the reset gate|both bias rows"),
         ("no bias", lambda x, h, Wx, Wh, b: gru_step(x, h, Wx, Wh, np.zeros_like(b)), "h_t is wrong"),
+        ("bias rows swapped", lambda x, h, Wx, Wh, b: gru_step(x, h, Wx, Wh, b[::-1]), "bias rows are swapped"),
     ],
     "lstm_param_count": [
-        ("one block", lambda D, H: D * H + H * H + H, "one block"),
-        ("three blocks", lambda D, H: 3 * (D * H + H * H + H), "FOUR blocks"),
-        ("no recurrent matrix", lambda D, H: 4 * (D * H + H), "recurrent matrix"),
-        ("no bias", lambda D, H: 4 * (D * H + H * H), "bias"),
+        ("one block", lambda D, H, L=1: lstm_stack(D, H, L, blocks=1), "one block"),
+        ("three blocks", lambda D, H, L=1: lstm_stack(D, H, L, blocks=3), "FOUR blocks"),
+        ("no recurrent matrix", lambda D, H, L=1: lstm_stack(D, H, L, recurrent=False), "recurrent matrix"),
+        ("no bias", lambda D, H, L=1: lstm_stack(D, H, L, biases=0), "bias"),
+        ("PyTorch's two biases", lambda D, H, L=1: lstm_stack(D, H, L, biases=2), "PyTorch's count"),
+        ("every layer reads D", lambda D, H, L=1: lstm_stack(D, H, L, stacked=False), "read the H numbers"),
+        ("one layer only", lambda D, H, L=1: lstm_stack(D, H, 1), "that is one layer; the stack has"),
+        ("no return", lambda D, H, L=1: None, "returned None.*a missing `return`"),
     ],
     "gru_param_count": [
-        ("one bias per block", lambda D, H: 3 * (D * H + H * H + H), "TWO bias"),
-        ("four blocks", lambda D, H: 4 * (D * H + H * H + 2 * H), "three blocks"),
-        ("no recurrent matrix", lambda D, H: 3 * (D * H + 2 * H), "recurrent matrix"),
-        ("one block", lambda D, H: D * H + H * H + 2 * H, "one block"),
+        ("one bias per block, always", lambda D, H, after=True: 3 * (D * H + H * H + H), "TWO bias"),
+        ("two biases, always", lambda D, H, after=True: 3 * (D * H + H * H + 2 * H), r"reset_after=False a block has ONE"),
+        ("four blocks", lambda D, H, after=True: 4 * (D * H + H * H + (1 + after) * H), "three blocks"),
+        ("no recurrent matrix", lambda D, H, after=True: 3 * (D * H + (1 + after) * H), "recurrent matrix"),
+        ("one block", lambda D, H, after=True: D * H + H * H + (1 + after) * H, "one block"),
     ],
     # 08
     "pad_and_mask": [
@@ -770,16 +823,17 @@ def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
     from rnnkit import data, seq2seq, text
     from rnnkit import numpy_rnn as nr
 
-    lstm_table = {(D, H): 4 * (D * H + H * H + H) for D, H in [(3, 4), (1, 1), (100, 32), (64, 256)]}  # remembered
+    lstm_table = {(D, H, L): lstm_stack(D, H, L) for D, H, L in [(3, 4, 1), (3, 4, 2), (1, 1, 3), (100, 32, 1), (64, 256, 2)]}
+    rnn_table = {(D, H, bi): (D * H + H * H + H) * (1 + bi)
+                 for D, H, bi in [(3, 4, False), (3, 4, True), (1, 1, True), (100, 32, False), (64, 256, True)]}
     return {
         "rnn_step": [("calls nr.rnn_step", lambda *a: nr.rnn_step(*a))],
         "rnn_forward": [("calls nr.rnn_forward", lambda *a: nr.rnn_forward(*a)[0])],
-        "rnn_param_count": [("a table of the visible sizes",
-                             lambda D, H: {(3, 4): 32, (1, 1): 3, (100, 32): 4256, (64, 256): 82176}[(D, H)])],
+        "rnn_param_count": [("a table of the visible sizes", lambda D, H, bi: rnn_table[(D, H, bi)])],
         "clip_by_global_norm": [("calls nr.clip_by_global_norm", lambda g, m: nr.clip_by_global_norm(g, m))],
         "lstm_step": [("calls nr.lstm_step", lambda *a: nr.lstm_step(*a))],
         "gru_step": [("calls nr.gru_step", lambda *a: nr.gru_step(*a))],
-        "lstm_param_count": [("a table of the visible sizes", lambda D, H: lstm_table[(D, H)])],
+        "lstm_param_count": [("a table of the visible sizes", lambda D, H, L: lstm_table[(D, H, L)])],
         "rnn_backward": [("calls nr.rnn_backward", lambda dh, c: nr.rnn_backward(dh, c))],
         "pad_and_mask": [("calls rnnkit.data", lambda s, m: (data.pad_sequences(s, maxlen=m),
                                                               data.padding_mask(data.pad_sequences(s, maxlen=m))))],
@@ -801,3 +855,162 @@ def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
 
 
 GAMED = _gamed()
+
+
+# ---------------------------------------------------------------- 16 ----------
+# Appended for notebook 16 (data parallelism): the same three tables, extended.
+
+
+def per_replica_batch(B, n):
+    if B % n:
+        raise ValueError(f"{B} rows do not split evenly over {n} replicas")
+    return B // n
+
+
+def replica_rows(state, n, r):
+    b = state.shape[0] // n
+    return state[r * b:(r + 1) * b]
+
+
+def _per_replica_no_check(B, n):
+    return B // n
+
+
+RIGHT.update({
+    "per_replica_batch": per_replica_batch, "replica_rows": replica_rows,
+    "scaled_learning_rate": lambda lr, b0, B: lr * B / b0,
+})
+
+WRONG.update({
+    "per_replica_batch": [
+        ("times, not divided", lambda B, n: B * n, "global batch times the devices"),
+        ("float division", lambda B, n: B / n, "expected an int"),
+        ("no error on an uneven split", _per_replica_no_check, "do not split evenly"),
+        ("rounds up", lambda B, n: -(-B // n), "do not split evenly"),
+        ("the number of replicas", lambda B, n: n if B % n == 0 else per_replica_batch(B, n), "expected"),
+    ],
+    "replica_rows": [
+        ("strided rows", lambda s, n, r: s[r::n], "-th row"),
+        ("one row too many", lambda s, n, r: s[r * (len(s) // n):(r + 1) * (len(s) // n) + 1], "one row too many"),
+        ("splits the units", lambda s, n, r: s[:, r * (s.shape[1] // n):(r + 1) * (s.shape[1] // n)], "units axis|shape"),
+        ("the whole batch", lambda s, n, r: s, "shape"),
+        ("counts replicas from 1", lambda s, n, r: replica_rows(s, n, (r + 1) % n), "replica"),
+    ],
+    "scaled_learning_rate": [
+        ("upside down", lambda lr, b0, B: lr * b0 / B, "upside down"),
+        ("square-root rule", lambda lr, b0, B: lr * np.sqrt(B / b0), "square-root"),
+        ("unchanged", lambda lr, b0, B: lr, "did not change"),
+        ("adds the ratio", lambda lr, b0, B: lr + B / b0, "expected"),
+    ],
+})
+
+
+def _gamed_16() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
+    from rnnkit import distributed
+
+    return {
+        "per_replica_batch": [("calls rnnkit.distributed", lambda B, n: distributed.per_replica_batch(B, n))],
+        "replica_rows": [("calls rnnkit.distributed.shard_rows", lambda s, n, r: distributed.shard_rows(s, n)[r])],
+        "scaled_learning_rate": [("calls rnnkit.distributed", lambda lr, b0, B: distributed.scaled_learning_rate(lr, b0, B))],
+    }
+
+
+GAMED.update(_gamed_16())
+
+
+# ---------------------------------------------------------------- 15 ----------
+
+
+def _where_mask(mask):
+    return mask[:, None, :]
+
+
+def masked_softmax(scores, mask):
+    return softmax(np.where(_where_mask(mask), scores, -np.inf))
+
+
+def additive_scores(q, k, Wq, Wk, w):
+    return np.tanh((q @ Wq)[:, :, None, :] + (k @ Wk)[:, None, :, :]) @ w
+
+
+def word_alignment(weights, text):
+    import re
+
+    return [(m.group(), int(weights[m.start():m.end()].mean(axis=0).argmax())) for m in re.finditer(r"[A-Za-z]+", text)]
+
+
+def causal_self_attention(x, Wq, Wk, Wv, *, tri=np.tril, scale="sqrt", zero_after=False):
+    q, k, v = x @ Wq, x @ Wk, x @ Wv
+    T, dk = x.shape[1], Wk.shape[1]
+    s = q @ k.transpose(0, 2, 1) * {"sqrt": 1 / np.sqrt(dk), "one": 1.0, "d": 1 / dk}[scale]
+    allowed = tri(np.ones((T, T), dtype=bool))
+    w = softmax(s) * allowed if zero_after else softmax(np.where(allowed, s, -np.inf))
+    return w @ v, w
+
+
+def _wa_spaces_only(weights, text):
+    out, pos = [], 0
+    for word in text.split(" "):
+        out.append((word, int(weights[pos:pos + len(word)].mean(axis=0).argmax())))
+        pos += len(word) + 1
+    return out
+
+
+RIGHT.update({"masked_softmax": masked_softmax, "additive_scores": additive_scores, "word_alignment": word_alignment,
+              "causal_self_attention": causal_self_attention})
+
+WRONG.update({
+    "masked_softmax": [
+        ("mask not used", lambda s, m: softmax(s), "the mask was not used"),
+        ("zeroed after the softmax", lambda s, m: softmax(s) * _where_mask(m), "no longer sum to 1"),
+        ("scores multiplied by the mask", lambda s, m: softmax(s * _where_mask(m)), r"exp\(0\) = 1"),
+        ("no max shift", lambda s, m: np.where(_where_mask(m), np.exp(s), 0.0) / np.where(_where_mask(m), np.exp(s), 0.0).sum(
+            -1, keepdims=True), "NaN or inf"),
+        ("a finite penalty", lambda s, m: softmax(np.where(_where_mask(m), s, s - 30.0)), "not exactly 0"),
+    ],
+    "additive_scores": [
+        ("tanh of each projection", lambda q, k, Wq, Wk, w: (np.tanh(q @ Wq)[:, :, None, :] + np.tanh(k @ Wk)[:, None, :, :]) @ w,
+         "separately"),
+        ("no tanh", lambda q, k, Wq, Wk, w: ((q @ Wq)[:, :, None, :] + (k @ Wk)[:, None, :, :]) @ w, "tanh is missing"),
+        ("summed, not weighted by w", lambda q, k, Wq, Wk, w: np.tanh((q @ Wq)[:, :, None, :] + (k @ Wk)[:, None, :, :]).sum(-1),
+         "instead of weighting them by w"),
+        ("keys first", lambda q, k, Wq, Wk, w: np.tanh((q @ Wq)[:, None, :, :] + (k @ Wk)[:, :, None, :]) @ w, "keys first"),
+    ],
+    "word_alignment": [
+        ("split on spaces only", _wa_spaces_only, "a run of letters"),
+        ("first character only", lambda W_, t: [(w, int(W_[s].argmax())) for w, s in _word_spans(t)], "only the first character"),
+        ("one row late", lambda W_, t: [(w, int(W_[s + 1:s + 1 + len(w)].mean(axis=0).argmax())) for w, s in _word_spans(t)],
+         "one character late"),
+        ("the weight, not the position", lambda W_, t: [(w, float(W_[s:s + len(w)].mean(axis=0).max())) for w, s in _word_spans(t)],
+         "expected an int"),
+    ],
+    "causal_self_attention": [
+        ("no causal mask", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, tri=lambda a: a), "causal mask is missing"),
+        ("upper triangle", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, tri=np.triu), "wrong triangle"),
+        ("not scaled", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, scale="one"), "not scaled"),
+        ("divided by dk", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, scale="d"), "not by its square root"),
+        ("zeroed after the softmax", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, zero_after=True),
+         "no longer sum to 1"),
+    ],
+})
+
+
+def _word_spans(text):
+    import re
+
+    return [(m.group(), m.start()) for m in re.finditer(r"[A-Za-z]+", text)]
+
+
+def _gamed_15():
+    from rnnkit import attention as att
+
+    return {
+        "masked_softmax": [("calls attention.masked_softmax", lambda s, m: att.masked_softmax(s, m))],
+        "additive_scores": [("calls attention.additive_scores", lambda *a: att.additive_scores(*a))],
+        "word_alignment": [("calls attention.word_alignment", lambda W_, t: att.word_alignment(W_, t))],
+        "causal_self_attention": [("calls attention.dot_product_attention", lambda x, Wq, Wk, Wv: att.dot_product_attention(
+            x @ Wq, x @ Wk, x @ Wv, att.causal_mask(x.shape[1])))],
+    }
+
+
+GAMED.update(_gamed_15())
