@@ -428,3 +428,150 @@ def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndar
             ])
         _compare(name, "the forecasts", got, want, "step k must see the window that ends with the forecasts of steps 0 .. k-1")
     _passed(name, "correct on 3 cases (a linear one-step model rolled forward)")
+
+
+# --------------------------------------------------------------------------
+# 08 Many-to-one: when order decides (contrast pairs, the shuffle test)
+# --------------------------------------------------------------------------
+
+from itertools import permutations as _permutations  # noqa: E402  (this section is appended; imports for it alone)
+
+from rnnkit import contrast as _contrast  # noqa: E402
+from rnnkit.checks import _rng, _variant  # noqa: E402
+
+__all__ += ["contrast_pair", "shuffle_words"]
+CHECKS += ("contrast_pair", "shuffle_words")
+
+_PAIR_CASES = (  # a case where {x} decides comes first, so reversed labels and labels that ignore `decides` differ
+    ("the ending is {x} rather than {y}", "x", "moving", "flat"),
+    ("the plot is {x} but the acting is {y}", "y", "witty", "dull"),
+    ("{x} at first and {y} in the end", "y", "charming", "tedious"),
+    ("the music is not {x} it is {y}", "y", "funny", "unfunny"),
+)
+_HIDDEN_PAIR_CASES = (
+    ("the story is {x} although the cast is {y}", "x", "gripping", "bland"),
+    ("i expected it to be {x} but it was {y}", "y", "smart", "silly"),
+    ("{x} and never {y}", "x", "warm", "tired"),
+)
+
+
+def _as_pair(check: str, out: object) -> list[tuple[str, int]]:
+    """The learner's pair as two (sentence, label) tuples, or a failure that says what the structure should be."""
+    items = _unpack(check, out, 2, "(sentence, label), (sentence, label)")
+    pair = []
+    for item in items:
+        sentence, label = _unpack(check, item, 2, "sentence, label")
+        if not isinstance(sentence, str):
+            _fail(check, f"a sentence should be a str, got {type(sentence).__name__}", "each sentence is the template with its slots filled in")
+        if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or int(label) not in (0, 1):
+            _fail(check, f"a label should be the int 0 or 1, got {label!r}", "1 for positive, 0 for negative, as whole numbers")
+        pair.append((sentence, int(label)))
+    return pair
+
+
+@_check(more="fill the template twice: once with positive in {x} and negative in {y}, once the other way round (fill each "
+             "slot in the template itself, not by editing the first sentence). Then look at the word in the deciding slot of "
+             "each sentence: label 1 if it is the positive word", reference=("rnnkit.contrast.contrast_pair",))
+def contrast_pair(fn: Callable[[str, str, str, str], tuple[tuple[str, int], tuple[str, int]]]) -> None:
+    """Check ``fn(template, decides, positive, negative) -> ((sentence, label), (sentence, label))``: a contrast pair."""
+    name = "contrast_pair"
+    cases = _variant(_PAIR_CASES, _HIDDEN_PAIR_CASES)
+    for template, decides, positive, negative in cases:
+        got = _as_pair(name, _call(name, fn, template, decides, positive, negative))
+        want = list(_contrast.contrast_pair(template, decides, positive, negative))
+        case = f"for {template!r} with decides={decides!r}, positive={positive!r}, negative={negative!r}"
+        (s1, l1), (s2, l2) = got
+        if any("{" in s or "}" in s for s in (s1, s2)):
+            _fail(name, f"a slot is left unfilled: {s1!r}, {s2!r}", "both {x} and {y} must be replaced in each sentence")
+        if s1 == s2:
+            _fail(name, f"the two sentences are the same ({s1!r}) {case}",
+                  "the second sentence has the two words the other way round")
+        if sorted(s1.split()) != sorted(s2.split()):
+            _fail(name, f"the two sentences do not have the same words: {s1!r} and {s2!r}",
+                  "a contrast pair swaps the two words between the slots; check that each word appears once in each sentence")
+        if {s1, s2} != {s for s, _ in want}:
+            _fail(name, f"the sentences are {s1!r} and {s2!r}, expected {want[0][0]!r} and {want[1][0]!r}",
+                  "put the words into the template's slots and change nothing else")
+        if l1 == l2:
+            _fail(name, f"both sentences have label {l1} {case}", "the two sentences of a contrast pair have opposite labels")
+        label_of = dict(got)
+        if all(label_of[s] == label for s, label in want):
+            continue
+        by_x = {s: int(s == want[0][0]) for s, _ in want}  # a rule that ignores `decides`: the word in {x} decides
+        if decides == "y" and label_of == by_x:
+            _fail(name, f"your labels follow the word in {{x}}, but here decides='y' {case}",
+                  "the deciding slot changes from template to template: read it from decides")
+        _fail(name, f"the labels are the wrong way round {case}: {s1!r} got {l1}, {s2!r} got {l2}",
+              "label 1 goes to the sentence whose deciding slot holds the positive word")
+    _passed(name, f"the same words, opposite labels and the rule's label on {len(cases)} templates")
+
+
+def _padded_rows(rng: np.random.Generator, N: int, T: int) -> np.ndarray:
+    """(N, T) ids, each row distinct ids from 1..60 followed by zeros; one full row, one with three words."""
+    lengths = rng.integers(3, T + 1, size=N)
+    lengths[0], lengths[-1] = T, 3
+    ids = np.zeros((N, T), dtype=np.int64)
+    for i, n in enumerate(lengths):
+        ids[i, :n] = rng.choice(np.arange(1, 61), size=n, replace=False)
+    return ids
+
+
+def _shuffled(check: str, fn: Callable[[np.ndarray, np.random.Generator], np.ndarray], ids: np.ndarray, seed: int) -> np.ndarray:
+    """Call the learner's function on a copy of ``ids``; fail if it changes its input or returns another shape."""
+    given = ids.copy()
+    got = _as_array(check, "the result", _call(check, fn, given, np.random.default_rng(seed)))
+    if not np.array_equal(given, ids):
+        _fail(check, "your function changed the array it was given", "shuffle a copy and return the copy; the caller's ids must stay as they were",
+              more="the test sentences are shuffled many times, each time from the same natural order: start every call "
+                   "with a copy of ids and change only the copy")
+    if got.shape != ids.shape:
+        _fail(check, f"the result has shape {got.shape}, expected {ids.shape}", "return one row per sentence, as long as the rows of ids")
+    return got
+
+
+@_check(more="copy ids; then, row by row, count the real (non-zero) ids, n, and replace the first n entries of the row by "
+             "those same ids in an order drawn from rng; the entries after n (the zeros) are not touched")
+def shuffle_words(fn: Callable[[np.ndarray, np.random.Generator], np.ndarray]) -> None:
+    """Check ``fn(ids (N, T), rng) -> (N, T)``: each row's real ids in a random order, padding still at the end."""
+    name = "shuffle_words"
+    rng = _rng(84)
+    sizes = _variant([(6, 8), (4, 12)], [(7, 9), (3, 5)])
+    for N, T in sizes:
+        ids = _padded_rows(rng, N, T)
+        got = _shuffled(name, fn, ids, seed=1)
+        real = ids != 0
+        if not np.array_equal(got, ids) and sorted(map(tuple, got.tolist())) == sorted(map(tuple, ids.tolist())):
+            _fail(name, "the rows (whole sentences) changed places, but each row's words are in their old order",
+                  "shuffle the words within each row, not the rows")
+        moved = np.flatnonzero(((got != 0) != real).any(axis=1))
+        if moved.size:
+            i = int(moved[0])
+            _fail(name, f"the padding moved: row {i} was {ids[i].tolist()}, your result is {got[i].astype(int).tolist()}",
+                  "only the real ids change places; the zeros after the last word stay where they are")
+        for i in range(N):
+            if sorted(got[i][real[i]]) != sorted(ids[i][real[i]]):
+                _fail(name, f"row {i} does not hold the same ids any more: {ids[i].tolist()} became {got[i].astype(int).tolist()}",
+                      "a shuffle keeps every id of the row, once; it changes only their order")
+        if np.array_equal(got, ids):
+            _fail(name, "every row is still in its original order", "the real ids of each row must come out in a random order")
+    ids = _padded_rows(rng, 6, 10)
+    if not np.array_equal(_shuffled(name, fn, ids, seed=7), _shuffled(name, fn, ids, seed=7)):
+        _fail(name, "two calls with generators in the same state gave different orders",
+              "draw the random order from the rng you are given, not from np.random or another generator")
+    if all(np.array_equal(_shuffled(name, fn, ids, seed=7), _shuffled(name, fn, ids, seed=s)) for s in (8, 9)):
+        _fail(name, "the order does not depend on rng: three different generators gave the same result",
+              "a fixed rearrangement (reversing, sorting, rotating by a fixed step) is not a random order")
+    same = np.tile(np.r_[np.arange(1, 7), 0, 0], (40, 1))  # 40 copies of one sentence of 6 words
+    got = _shuffled(name, fn, same, seed=11)
+    if len({tuple(row) for row in got.astype(int).tolist()}) == 1:
+        _fail(name, "all 40 copies of the same row came out in the same order", "draw a new random order for every row")
+    many = np.tile(np.r_[np.arange(1, 5), 0, 0], (2400, 1))  # 2400 copies of one 4-word sentence: 24 possible orders
+    got = _shuffled(name, fn, many, seed=12).astype(int)
+    counts = Counter(tuple(row[:4]) for row in got.tolist())
+    rare = [order for order in _permutations(range(1, 5)) if counts.get(order, 0) < 40]  # each order is expected 100 times
+    if rare:
+        _fail(name, f"in 2,400 shuffles of one 4-word row, {len(rare)} of the 24 possible orders came out fewer than 40 times "
+                    f"(each should come out about 100 times)",
+              "every order of a row's words must be equally likely; one random swap or a random rotation reaches only some orders")
+    _passed(name, f"{len(sizes)} batches shuffled row by row, padding in place, input untouched; "
+                  "every order equally likely, driven by rng")

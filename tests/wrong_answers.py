@@ -1044,3 +1044,94 @@ def _gamed_15():
 
 
 GAMED.update(_gamed_15())
+
+
+# ---------------------------------------------------------------- 08 ----------
+# Appended for notebook 08's contrast pairs and shuffle test: the same three tables, extended.
+
+
+def _fill(template, x_word, y_word):
+    return template.replace("{x}", x_word).replace("{y}", y_word)
+
+
+def contrast_pair(template, decides, positive, negative):
+    return (_fill(template, positive, negative), int(decides == "x")), (_fill(template, negative, positive), int(decides == "y"))
+
+
+def _pair_labels_by_x(t, d, p, n):  # ignores `decides`: the word in {x} always decides
+    return (_fill(t, p, n), 1), (_fill(t, n, p), 0)
+
+
+def _pair_swap_by_replace(t, d, p, n):  # edits the first sentence: the second replace undoes the first
+    first = _fill(t, p, n)
+    return (first, int(d == "x")), (first.replace(p, n).replace(n, p), int(d == "y"))
+
+
+def _pair_relabel(t, d, p, n, flip):
+    (s1, l1), (s2, l2) = contrast_pair(t, d, p, n)
+    return (s1, flip(l1)), (s2, flip(l2))
+
+
+def shuffle_words(ids, rng):
+    out = ids.copy()
+    for row in out:
+        k = int((row != 0).sum())
+        row[:k] = rng.permutation(row[:k])
+    return out
+
+
+def _shuffle_rows(ids, rng, reorder):  # a copy, each row's first k entries rearranged by reorder(words, rng)
+    out = ids.copy()
+    for row in out:
+        k = int((row != 0).sum())
+        row[:k] = reorder(row[:k], rng)
+    return out
+
+
+def _shuffle_in_place(ids, rng):
+    for row in ids:
+        k = int((row != 0).sum())
+        row[:k] = rng.permutation(row[:k])
+    return ids
+
+
+def _shuffle_one_order(ids, rng):  # one random order of the positions, the same for every row
+    order = rng.permutation(ids.shape[1])
+    return _shuffle_rows(ids, rng, lambda w, r: w[[i for i in order if i < len(w)]])
+
+
+RIGHT.update({"contrast_pair": contrast_pair, "shuffle_words": shuffle_words})
+
+WRONG.update({
+    "contrast_pair": [
+        ("labels ignore decides", _pair_labels_by_x, r"follow the word in \{x\}"),
+        ("labels reversed", lambda t, d, p, n: _pair_relabel(t, d, p, n, lambda lab: 1 - lab), "wrong way round"),
+        ("the same sentence twice", lambda t, d, p, n: ((_fill(t, p, n), int(d == "x")), (_fill(t, p, n), int(d == "y"))),
+         "the two sentences are the same"),
+        ("swapped by replace", _pair_swap_by_replace, "do not have the same words"),
+        ("both labelled positive", lambda t, d, p, n: _pair_relabel(t, d, p, n, lambda lab: 1), "both sentences have label"),
+        ("bool labels", lambda t, d, p, n: _pair_relabel(t, d, p, n, bool), "int 0 or 1"),
+        ("sentences without labels", lambda t, d, p, n: (_fill(t, p, n), _fill(t, n, p)), "expected a tuple of 2|sentence, label"),
+    ],
+    "shuffle_words": [
+        ("shuffles in place", _shuffle_in_place, "changed the array it was given"),
+        ("padding shuffled in", lambda ids, rng: np.stack([rng.permutation(row) for row in ids]), "padding moved"),
+        ("rows, not words", lambda ids, rng: rng.permutation(ids), "rows"),
+        ("reversed, not shuffled", lambda ids, rng: _shuffle_rows(ids, rng, lambda w, r: w[::-1]), "does not depend on rng"),
+        ("np.random, not rng", lambda ids, rng: _shuffle_rows(ids, rng, lambda w, r: np.random.permutation(w)),
+         "same state gave different orders"),
+        ("a random rotation", lambda ids, rng: _shuffle_rows(ids, rng, lambda w, r: np.roll(w, int(r.integers(len(w))))),
+         "of the 24 possible orders"),
+        ("one order for every row", _shuffle_one_order, "same order"),
+        ("returns a copy unchanged", lambda ids, rng: ids.copy(), "original order"),
+    ],
+})
+
+
+def _gamed_08():
+    from rnnkit import contrast as cs
+
+    return {"contrast_pair": [("calls rnnkit.contrast", lambda t, d, p, n: cs.contrast_pair(t, d, p, n))]}
+
+
+GAMED.update(_gamed_08())
