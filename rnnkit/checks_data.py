@@ -271,6 +271,18 @@ _HIDDEN_CORPUS = (
 )
 
 
+#: Words that differ only in case and are tagged differently ("May" the month, "may" the verb): the table
+#: must keep them apart, since the notebook lowercases before it calls the function, not inside it.
+_CASED_CORPUS = (
+    [["May", "ends"], ["we", "may", "go"], ["in", "May"], ["may", "we"], ["May", "is", "warm"]],
+    [["NOUN", "VERB"], ["PRON", "VERB", "VERB"], ["ADP", "NOUN"], ["VERB", "PRON"], ["NOUN", "VERB", "ADJ"]],
+)
+_HIDDEN_CASED_CORPUS = (
+    [["Mark", "can", "mark"], ["mark", "it"], ["ask", "Mark"]],
+    [["NOUN", "VERB", "VERB"], ["VERB", "PRON"], ["VERB", "NOUN"]],
+)
+
+
 @_check(more="walk over the (word, tag) pairs of every sentence; keep a Counter of tags for each word (a dict of "
         "Counters) and one Counter of all tags; then each word's entry is its Counter's most common tag")
 def most_frequent_tag(fn: Callable[[list[list[str]], list[list[str]]], tuple[dict[str, str], str]]) -> None:
@@ -307,6 +319,19 @@ def most_frequent_tag(fn: Callable[[list[list[str]], list[list[str]]], tuple[dic
                 if default in {g for g, k in per_type.items() if k == max(per_type.values())} else
                 "a word never seen in training gets the tag that is most frequent over ALL training tokens")
         _fail(name, f"the default tag is {default!r}, expected {sorted(top)[0]!r} (counts over all tokens: {dict(overall)})", hint)
+    cased_sents, cased_tags = _variant(_CASED_CORPUS, _HIDDEN_CASED_CORPUS)
+    cased = _unpack(name, _call(name, fn, [list(x) for x in cased_sents], [list(t) for t in cased_tags]), 2, "table, default")[0]
+    upper = sorted({w for x in cased_sents for w in x if w != w.lower()})
+    if isinstance(cased, dict) and any(w not in cased for w in upper) and all(w.lower() in cased for w in upper):
+        _fail(name, f"on sentences with both {upper[0]!r} and {upper[0].lower()!r} your table has no entry for "
+              f"{upper[0]!r}: it lowercases the words", "the function gets the words as they are and keeps them apart; "
+              "lowercasing is a choice its caller makes (section 2 lowercases before it calls)")
+    for w in upper:
+        if not isinstance(cased, dict) or cased.get(w) != "NOUN" or cased.get(w.lower()) != "VERB":
+            _fail(name, f"on sentences with both {w!r} (a name) and {w.lower()!r} (a verb) your table says "
+                  f"{w!r}: {cased.get(w) if isinstance(cased, dict) else None!r}, {w.lower()!r}: "
+                  f"{cased.get(w.lower()) if isinstance(cased, dict) else None!r}; expected 'NOUN' and 'VERB'",
+                  "words that differ in case are different keys: count their tags separately")
     _passed(name, f"all {len(per_word)} words and the default tag correct")
 
 
@@ -393,10 +418,12 @@ def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndar
     """
     name = "recursive_forecast"
     rng = _rng(142)
-    for N, L, H in _variant([(3, 4, 5), (2, 3, 1), (1, 6, 8)], [(2, 5, 4), (4, 2, 3)]):
+    for k_case, (N, L, H) in enumerate(_variant([(3, 4, 5), (2, 3, 1), (1, 6, 8)], [(2, 5, 4), (4, 2, 3)])):
         weights = rng.standard_normal(L) / L + np.r_[np.zeros(L - 1), 0.5]
         step = _linear_step(weights)
         X = rng.standard_normal((N, L))
+        if k_case == 1:  # whole-degree readings: an int array, whose forecasts are still fractions
+            X = np.round(3 * X).astype(np.int64)
 
         def roll(drop_newest: bool = False, prepend: bool = False, N: int = N, H: int = H, X: np.ndarray = X,
                  step: Callable[[np.ndarray], np.ndarray] = step) -> np.ndarray:
@@ -414,6 +441,10 @@ def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndar
 
         want = roll()
         got = _call(name, fn, step, X.copy(), H)
+        if np.issubdtype(np.asarray(got).dtype, np.integer) and X.dtype.kind == "i":
+            _fail(name, f"for an int input X the forecasts came back as whole numbers ({np.asarray(got).dtype})",
+                  "an array made like X (np.zeros_like, np.empty_like, X.copy()) keeps its int dtype, and a float "
+                  "stored in it loses its fraction; the forecasts need a float array")
         if np.shape(got) == (H, N) and H != N:
             _fail(name, f"the result has shape {(H, N)}: it looks transposed (one row per step)",
                   "one row per window, one column per future step: (N, horizon)")

@@ -399,6 +399,14 @@ def recursive_forecast(step, X, H, *, slide=True, newest=False):
     return np.stack(out, axis=1)
 
 
+def _recursive_int_out(step, X, H):
+    out, window = np.zeros((len(X), H), dtype=X.dtype), X.copy()  # an int X makes an int output
+    for k in range(H):
+        out[:, k] = step(window)
+        window = np.concatenate([window[:, 1:], out[:, k:k + 1]], axis=1)
+    return out
+
+
 # ---------------------------------------------------------------- 09, 11 ------
 
 
@@ -714,6 +722,7 @@ WRONG: dict[str, list[Wrong]] = {
         ("last tag seen", _last_tag, "LAST"),
         ("first sentence only", lambda s, t: most_frequent_tag(s[:1], t[:1]), "no entry"),
         ("default counted per word", _default_per_type, "default tag"),
+        ("lowercases the words", lambda s, t: most_frequent_tag([[w.lower() for w in x] for x in s], t), "lowercases the words"),
     ],
     # 14
     "make_windows": [
@@ -737,6 +746,7 @@ WRONG: dict[str, list[Wrong]] = {
         ("one row per step", lambda step, X, H: recursive_forecast(step, X, H).T, "transposed"),
         ("window grows", lambda step, X, H: recursive_forecast(step, X, H, slide=False), "raised ValueError"),
         ("drops the newest value", lambda step, X, H: recursive_forecast(step, X, H, newest=True), "newest value is dropped"),
+        ("keeps an int input's dtype", _recursive_int_out, "whole numbers"),
     ],
     # 09
     "repeat_vector": [
@@ -841,7 +851,9 @@ def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
                                                               data.padding_mask(data.pad_sequences(s, maxlen=m))))],
         "make_windows": [("calls rnnkit.data.make_windows", lambda s, L, H: (data.make_windows(s, L, H)[0][..., 0],
                                                                              data.make_windows(s, L, H)[1]))],
-        "most_frequent_tag": [("a table of the visible corpus", lambda s, t: (
+        "most_frequent_tag": [("a table of the visible corpora", lambda s, t: (
+            {"May": "NOUN", "ends": "VERB", "we": "PRON", "may": "VERB", "go": "VERB", "in": "ADP", "is": "VERB", "warm": "ADJ"}
+            if s[0][0] == "May" else
             {"the": "DET", "dog": "NOUN", "runs": "VERB", "end": "NOUN", "a": "DET", "can": "VERB", "run": "VERB"}, "NOUN"))],
         "korean_caption": [("calls seq2seq.number_words", lambda n: seq2seq.number_words(n, lang="ko"))],
         "shift_right": [("calls seq2seq.shift_right", lambda y, s: seq2seq.shift_right(y, s))],
