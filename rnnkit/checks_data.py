@@ -48,7 +48,7 @@ __all__ = [
     "masked_cross_entropy",
     "most_frequent_tag",
     "make_windows",
-    "last_value_forecast",
+    "drift_forecast",
     "recursive_forecast",
 ]
 
@@ -374,15 +374,22 @@ def make_windows(fn: Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarr
     _passed(name, "windows and targets correct on 3 cases")
 
 
-@_check(more="X[:, -1:] is the last value of each window as an (N, 1) column; repeating that column horizon times "
-        "along axis 1 gives (N, horizon)")
-def last_value_forecast(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
-    """Check ``fn(X (N, L), horizon) -> (N, H)``: the naive forecast that repeats each window's last value."""
-    name = "last_value_forecast"
+def _drift(X: np.ndarray, H: int, *, first_lead: int = 1, steps: int | None = None, last_two: bool = False) -> np.ndarray:
+    L = X.shape[1]
+    slope = (X[:, -1:] - X[:, -2:-1]) if last_two else (X[:, -1:] - X[:, :1]) / (L - 1 if steps is None else steps)
+    return X[:, -1:] + slope * np.arange(first_lead, first_lead + H)
+
+
+@_check(more="the slope of window n is (its last value - its first value) / (L - 1), one number per window; the "
+        "forecast for lead time h = 1 .. horizon is the last value plus h slopes, so an (N, 1) column of slopes "
+        "times a row of the lead times gives (N, horizon)")
+def drift_forecast(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
+    """Check ``fn(X (N, L), horizon) -> (N, H)``: the drift forecast, the line through each window's first and last value."""
+    name = "drift_forecast"
     rng = _rng(141)
-    for N, L, H in _variant([(4, 5, 1), (3, 6, 7), (1, 2, 3)], [(5, 4, 2), (2, 3, 6), (1, 7, 1)]):
+    for N, L, H in _variant([(3, 6, 7), (4, 5, 1), (1, 2, 3)], [(5, 4, 2), (2, 3, 6), (1, 7, 1)]):
         X = rng.standard_normal((N, L))
-        want = np.repeat(X[:, -1:], H, axis=1)
+        want = _drift(X, H)
         got = _call(name, fn, X.copy(), H)
         if np.shape(got) == (N,):
             _fail(name, f"the result has shape {(N,)}: one value per window, not a row of horizon={H} forecasts",
@@ -390,11 +397,16 @@ def last_value_forecast(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
         if np.shape(got) == (N * H,):
             _fail(name, f"the result has shape {(N * H,)}: the forecasts are in one flat array", "the result is (N, horizon)")
         _mistake(name, got, want, [
-            (np.repeat(X[:, :1], H, axis=1), "you repeated the FIRST value of each window", "the most recent value is the last one"),
-            (np.repeat(X.mean(axis=1, keepdims=True), H, axis=1), "you repeated the MEAN of each window",
-             "persistence repeats the last observed value, not an average"),
+            (np.repeat(X[:, -1:], H, axis=1), "every step repeats the last value: that is persistence, with no drift",
+             "the drift forecast adds, at every step, the window's average change per step"),
+            (_drift(X, H, first_lead=0), "the first forecast equals the last value: the lead times start at 0",
+             "the first forecast is one step after the last value, so it has already moved by one slope"),
+            (_drift(X, H, steps=L), f"the slope is divided by L = {L}",
+             f"from the first to the last of {L} values there are {L - 1} steps"),
+            (_drift(X, H, last_two=True), "the slope comes from the last two values only",
+             "the drift is the average change over the whole window, from its first value to its last"),
         ])
-        _compare(name, "the forecast", got, want, "every future step of window n equals the last value of window n")
+        _compare(name, "the forecast", got, want, "step h of window n is its last value plus h times its slope")
     _passed(name, "correct on 3 cases")
 
 

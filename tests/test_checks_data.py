@@ -63,8 +63,9 @@ def make_windows(series, L, H):
     return X, Y
 
 
-def last_value_forecast(X, H):
-    return np.repeat(X[:, -1:], H, axis=1)
+def drift_forecast(X, H, *, first=1, steps=None):
+    slope = (X[:, -1:] - X[:, :1]) / (X.shape[1] - 1 if steps is None else steps)
+    return X[:, -1:] + slope * np.arange(first, first + H)
 
 
 def recursive_forecast(step, X, H):
@@ -84,7 +85,7 @@ REFERENCE: dict[str, Callable[..., Any]] = {
     "masked_cross_entropy": masked_cross_entropy,
     "most_frequent_tag": most_frequent_tag,
     "make_windows": make_windows,
-    "last_value_forecast": last_value_forecast,
+    "drift_forecast": drift_forecast,
     "recursive_forecast": recursive_forecast,
 }
 
@@ -130,8 +131,8 @@ WRONG = [
     ("most_frequent_tag", lambda s, t: (most_frequent_tag(s, t)[0], "VERB"), "default tag"),
     ("make_windows", lambda s, L, H: make_windows(s[:-1], L, H), "windows, expected"),
     ("make_windows", lambda s, L, H: (make_windows(s, L, H)[0], make_windows(s, L, H)[0][:, -H:]), "one step early"),
-    ("last_value_forecast", lambda X, H: np.repeat(X[:, :1], H, axis=1), "FIRST value"),
-    ("last_value_forecast", lambda X, H: X[:, -H:], "forecast"),
+    ("drift_forecast", lambda X, H: np.repeat(X[:, -1:], H, axis=1), "that is persistence"),
+    ("drift_forecast", lambda X, H: drift_forecast(X, H, first=0), "lead times start at 0"),
     ("recursive_forecast", lambda step, X, H: np.repeat(step(X)[:, None], H, axis=1), "repeats the first forecast"),
     ("recursive_forecast", lambda step, X, H: np.stack([step(X)] * H, axis=0), "shape"),
 ]

@@ -382,8 +382,9 @@ def make_windows(series, L, H):
     return X, Y
 
 
-def last_value_forecast(X, H):
-    return np.repeat(X[:, -1:], H, axis=1)
+def drift_forecast(X, H, *, first=1, steps=None):
+    slope = (X[:, -1:] - X[:, :1]) / (X.shape[1] - 1 if steps is None else steps)
+    return X[:, -1:] + slope * np.arange(first, first + H)
 
 
 def recursive_forecast(step, X, H, *, slide=True, newest=False):
@@ -513,7 +514,7 @@ RIGHT: dict[str, Callable[..., Any] | dict[str, str]] = {
     "shift_right": shift_right, "greedy_decode": greedy_decode, "error_positions": error_positions,
     "bits_and_perplexity": lambda n: (n / np.log(2.0), float(np.exp(n))), "sample_top_k": sample_top_k,
     "stream_chunks": stream_chunks, "lstm_cache_floats": lstm_cache_floats,
-    "make_windows": make_windows, "last_value_forecast": last_value_forecast, "recursive_forecast": recursive_forecast,
+    "make_windows": make_windows, "drift_forecast": drift_forecast, "recursive_forecast": recursive_forecast,
 }
 
 WRONG: dict[str, list[Wrong]] = {
@@ -734,12 +735,14 @@ WRONG: dict[str, list[Wrong]] = {
         ("windows of L + 1 values", lambda s, L, H: (make_windows(s, L + 1, H)[0], make_windows(s, L, H)[1]), "shape"),
         ("stride = horizon", lambda s, L, H: tuple(a[::2] for a in make_windows(s, L, H)), "windows|shape"),
     ],
-    "last_value_forecast": [
-        ("first value", lambda X, H: np.repeat(X[:, :1], H, axis=1), "FIRST value"),
-        ("last H values", lambda X, H: X[:, -H:], "forecast"),
-        ("mean of the window", lambda X, H: np.repeat(X.mean(axis=1, keepdims=True), H, axis=1), "MEAN"),
-        ("one value per window", lambda X, H: X[:, -1], "one value per window"),
-        ("flat array", lambda X, H: np.repeat(X[:, -1], H), "one flat array|one value per window"),
+    "drift_forecast": [
+        ("persistence", lambda X, H: np.repeat(X[:, -1:], H, axis=1), "that is persistence"),
+        ("lead times from 0", lambda X, H: drift_forecast(X, H, first=0), "lead times start at 0"),
+        ("slope over L steps", lambda X, H: drift_forecast(X, H, steps=X.shape[1]), "divided by L"),
+        ("slope of the last two values", lambda X, H: X[:, -1:] + (X[:, -1:] - X[:, -2:-1]) * np.arange(1, H + 1),
+         "last two values only"),
+        ("one value per window", lambda X, H: drift_forecast(X, H)[:, -1], "one value per window"),
+        ("flat array", lambda X, H: drift_forecast(X, H).ravel(), "one flat array|one value per window"),
     ],
     "recursive_forecast": [
         ("repeats the first forecast", lambda step, X, H: np.repeat(step(X)[:, None], H, axis=1), "repeats the first forecast"),
