@@ -6,7 +6,7 @@ starting with ``✓`` or raises :class:`rnnkit.checks.CheckFailed` saying what i
 wrong, by how much, and with a hint. Example::
 
     from rnnkit import checks_data
-    checks_data.masked_accuracy(my_masked_accuracy)
+    checks_data.sentence_accuracy(my_sentence_accuracy)
 
 Everything here is numpy; no check needs Keras.
 """
@@ -44,7 +44,7 @@ __all__ = [
     "pad_and_mask",
     "masked_mean",
     "confusion_matrix",
-    "masked_accuracy",
+    "sentence_accuracy",
     "masked_cross_entropy",
     "most_frequent_tag",
     "make_windows",
@@ -183,36 +183,40 @@ def confusion_matrix(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None
 # --------------------------------------------------------------------------
 
 
-@_check(more="(y_true == y_pred) is an (N, T) array of booleans; indexing it with the mask keeps the real tokens of all "
-        "sentences in one flat array, and the mean of that array is the answer")
-def masked_accuracy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
-    """Check ``fn(y_true (N, T), y_pred (N, T), mask (N, T)) -> float``: the share of real tokens tagged right."""
-    name = "masked_accuracy"
+@_check(more="a position is a mistake when it is real (mask True) AND its tag is wrong; a sentence is right when "
+        "none of its positions is a mistake (a reduction along axis 1); the answer is the share of such sentences")
+def sentence_accuracy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
+    """Check ``fn(y_true (N, T), y_pred (N, T), mask (N, T)) -> float``: the share of sentences with every real token right."""
+    name = "sentence_accuracy"
     rng = _rng(100)
-    for N, T, C in [(4, 6, 5), (2, 9, 3), (6, 4, 12)]:
+    for N, T, C in _variant([(6, 7, 5), (3, 9, 3), (8, 4, 12)], [(5, 6, 4), (7, 5, 9)]):
         mask = _mask_case(rng, N, T)
         y_true = np.where(mask, rng.integers(1, C, size=(N, T)), 0)
-        y_pred = np.where(rng.random((N, T)) < 0.6, y_true, rng.integers(0, C, size=(N, T)))
-        y_pred[~mask] = 0  # padding "predicted" as padding: counting it would inflate the score
-        right = y_true == y_pred
-        want = float(right[mask].mean())
+        y_pred = y_true.copy()
+        wrong_rows = rng.permutation(N)[: max(1, N // 3)]       # a third of the sentences get one wrong real tag
+        for n in wrong_rows:
+            t = rng.integers(0, mask[n].sum())
+            y_pred[n, t] = 1 + y_true[n, t] % (C - 1)
+        y_pred[~mask] = rng.integers(1, C, size=int((~mask).sum()))  # a model predicts something at padding too
+        right, real = y_true == y_pred, mask
+        want = float(np.mean([right[n][real[n]].all() for n in range(N)]))
         got = _call(name, fn, y_true.copy(), y_pred.copy(), mask.copy())
         if np.ndim(got) != 0:
             _fail(name, f"expected one number, got an array of shape {np.shape(got)}",
-                  "one number for the whole batch: every real token of every sentence counts once")
+                  "one number for the whole batch: the share of the sentences that are entirely right")
         _mistake(name, got, want, [
-            (float(right.mean()), f"you counted the padding: got {float(np.asarray(got, dtype=float)):.4f}, expected {want:.4f}",
-             "padded positions are neither right nor wrong: leave them out entirely"),
-            (float(np.mean([right[i][mask[i]].mean() for i in range(N)])), "you averaged per sentence first, then over sentences",
-             "every real token counts once, so a long sentence weighs more than a short one"),
-            (float(right[mask].sum() / mask.size), "you divided by mask.size, which counts the padding",
-             "divide the number of right tags by the number of REAL tokens"),
-            (float(right.sum() / mask.sum()), "the padding counts as right in the numerator",
-             "count right tags only where mask is True"),
+            (float(right.all(axis=1).mean()), "a sentence was counted wrong for a tag at a padded position",
+             "padded positions are neither right nor wrong: only the real tokens decide a sentence"),
+            (float(right[real].mean()), "that is the share of right tokens, not of right sentences",
+             "a sentence with one wrong tag is a wrong sentence, however long it is"),
+            (float(np.mean([right[n][real[n]].any() for n in range(N)])), "a sentence counted as right when ANY real tag was right",
+             "a sentence is right only when EVERY real token is right"),
+            (float(np.sum([right[n][real[n]].all() for n in range(N)])), "that is the number of right sentences, not their share",
+             "divide by the number of sentences"),
         ])
-        _compare(name, "the accuracy", np.asarray(got, dtype=float), np.asarray(want),
-                 "the share of real tokens (mask True) whose predicted tag equals the true one")
-    _passed(name, "correct on 3 padded batches")
+        _compare(name, "the sentence accuracy", np.asarray(got, dtype=float), np.asarray(want),
+                 "the share of sentences whose real tokens (mask True) are all tagged right")
+    _passed(name, "correct on 3 padded batches, with predictions at the padding")
 
 
 @_check(more="np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0] is the (N, T) probability of the true "

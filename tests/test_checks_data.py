@@ -38,8 +38,8 @@ def confusion_matrix(y_true, y_pred):
     return cm
 
 
-def masked_accuracy(y_true, y_pred, mask):
-    return float((y_true == y_pred)[mask].mean())
+def sentence_accuracy(y_true, y_pred, mask):
+    return float(np.mean(~((y_true != y_pred) & mask).any(axis=1)))
 
 
 def masked_cross_entropy(probs, y_true, mask):
@@ -81,7 +81,7 @@ REFERENCE: dict[str, Callable[..., Any]] = {
     "pad_and_mask": pad_and_mask,
     "masked_mean": masked_mean,
     "confusion_matrix": confusion_matrix,
-    "masked_accuracy": masked_accuracy,
+    "sentence_accuracy": sentence_accuracy,
     "masked_cross_entropy": masked_cross_entropy,
     "most_frequent_tag": most_frequent_tag,
     "make_windows": make_windows,
@@ -122,8 +122,8 @@ WRONG = [
     ("masked_mean", lambda h, m: h.mean(axis=1), "padding included"),
     ("masked_mean", lambda h, m: (h * m[..., None]).sum(axis=1) / h.shape[1], "still divide by T"),
     ("confusion_matrix", lambda t, p: confusion_matrix(t, p).T, "swapped"),
-    ("masked_accuracy", lambda t, p, m: float((t == p).mean()), "counted the padding"),
-    ("masked_accuracy", lambda t, p, m: float(np.mean([(t[i] == p[i])[m[i]].mean() for i in range(len(t))])), "per sentence"),
+    ("sentence_accuracy", lambda t, p, m: float((t == p).all(axis=1).mean()), "padded position"),
+    ("sentence_accuracy", lambda t, p, m: float((t == p)[m].mean()), "share of right tokens"),
     ("masked_cross_entropy", lambda pr, t, m: float(-np.log(np.take_along_axis(pr, t[..., None], -1)).mean()), "padded steps"),
     ("masked_cross_entropy",
      lambda pr, t, m: float((-np.log(np.take_along_axis(pr, t[..., None], -1)[..., 0]) * m).sum() / m.size), "N \\* T"),

@@ -335,8 +335,8 @@ def _cm_unique(y_true, y_pred):  # sized by the classes that occur: 1 x 1 when o
 # ---------------------------------------------------------------- 10 ----------
 
 
-def masked_accuracy(y_true, y_pred, mask):
-    return float((y_true == y_pred)[mask].mean())
+def sentence_accuracy(y_true, y_pred, mask):
+    return float(np.mean(~((y_true != y_pred) & mask).any(axis=1)))
 
 
 def masked_cross_entropy(probs, y_true, mask):
@@ -510,7 +510,7 @@ RIGHT: dict[str, Callable[..., Any] | dict[str, str]] = {
     "pad_and_mask": pad_and_mask, "masked_mean": masked_mean, "confusion_matrix": confusion_matrix,
     "repeat_vector": lambda v, T: np.repeat(v[:, None, :], T, axis=1), "token_accuracy": token_accuracy,
     "korean_caption": korean_caption,
-    "masked_accuracy": masked_accuracy, "masked_cross_entropy": masked_cross_entropy, "most_frequent_tag": most_frequent_tag,
+    "sentence_accuracy": sentence_accuracy, "masked_cross_entropy": masked_cross_entropy, "most_frequent_tag": most_frequent_tag,
     "shift_right": shift_right, "greedy_decode": greedy_decode, "error_positions": error_positions,
     "bits_and_perplexity": lambda n: (n / np.log(2.0), float(np.exp(n))), "sample_top_k": sample_top_k,
     "stream_chunks": stream_chunks, "lstm_cache_floats": lstm_cache_floats,
@@ -700,13 +700,12 @@ WRONG: dict[str, list[Wrong]] = {
         ("sized by the classes present", _cm_unique, r"shape \(1, 1\), expected \(2, 2\)"),
     ],
     # 10
-    "masked_accuracy": [
-        ("counts the padding", lambda t, p, m: float((t == p).mean()), "counted the padding"),
-        ("per sentence first", lambda t, p, m: float(np.mean([(t[i] == p[i])[m[i]].mean() for i in range(len(t))])),
-         "averaged per sentence first"),
-        ("divides by mask.size", lambda t, p, m: float((t == p)[m].sum() / m.size), "divided by mask.size"),
-        ("padding right in the numerator", lambda t, p, m: float((t == p).sum() / m.sum()), "numerator"),
-        ("one value per sentence", lambda t, p, m: np.array([(t[i] == p[i])[m[i]].mean() for i in range(len(t))]), "one number"),
+    "sentence_accuracy": [
+        ("padding decides too", lambda t, p, m: float((t == p).all(axis=1).mean()), "padded position"),
+        ("token accuracy", lambda t, p, m: float((t == p)[m].mean()), "share of right tokens"),
+        ("any right tag", lambda t, p, m: float(np.mean((((t == p) & m).any(axis=1)))), "ANY real tag"),
+        ("the count", lambda t, p, m: float((~((t != p) & m).any(axis=1)).sum()), "number of right sentences"),
+        ("one value per sentence", lambda t, p, m: (~((t != p) & m).any(axis=1)).astype(float), "one number"),
     ],
     "masked_cross_entropy": [
         ("padding averaged in", lambda pr, t, m: float(-np.log(_pick(pr, t) + 1e-12).mean()), "padded steps were averaged in"),
