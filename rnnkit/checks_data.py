@@ -45,7 +45,7 @@ __all__ = [
     "masked_mean",
     "confusion_matrix",
     "sentence_accuracy",
-    "masked_cross_entropy",
+    "weighted_cross_entropy",
     "most_frequent_tag",
     "make_windows",
     "drift_forecast",
@@ -220,24 +220,29 @@ def sentence_accuracy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float])
 
 
 @_check(more="np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0] is the (N, T) probability of the true "
-        "tag; index it with the mask BEFORE taking the log (a padded position may hold a probability of 0), then "
-        "average minus the log over those real tokens")
-def masked_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
-    """Check ``fn(probs (N, T, C), y_true (N, T), mask (N, T)) -> float``: mean -log p[true tag] over real tokens."""
-    name = "masked_cross_entropy"
+        "tag and tag_weights[y_true] the (N, T) weight of the true tag; keep the real tokens of both with the mask "
+        "BEFORE the log (a padded position may hold a probability of 0); the answer is sum(w * -log p) / sum(w) over them")
+def weighted_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], float]) -> None:
+    """Check ``fn(probs (N, T, C), y_true (N, T), mask (N, T), tag_weights (C,)) -> float``.
+
+    The weighted mean of -log p[true tag] over the real tokens, each token weighted by its true tag's weight.
+    """
+    name = "weighted_cross_entropy"
     rng = _rng(101)
     for k, (N, T, C) in enumerate([(3, 5, 4), (2, 8, 6), (5, 3, 3)]):
         logits = rng.standard_normal((N, T, C)) * 2
         probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
         mask = _mask_case(rng, N, T)
         y_true = np.where(mask, rng.integers(0, C, size=(N, T)), 0)
+        tag_weights = np.round(rng.uniform(0.5, 3.0, size=C), 2)
         if k == 2:  # the model gives the padding tag 0 probability 0 somewhere in the padding
             pad = np.argwhere(~mask)[0]
             probs[pad[0], pad[1]] = np.r_[0.0, np.full(C - 1, 1.0 / (C - 1))]
         p_true = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
-        nll_real = -np.log(p_true[mask])
-        want = float(nll_real.mean())
-        got = _call(name, fn, probs.copy(), y_true.copy(), mask.copy())
+        weight = tag_weights[y_true]
+        nll_real, w_real = -np.log(p_true[mask]), weight[mask]
+        want = float((w_real * nll_real).sum() / w_real.sum())
+        got = _call(name, fn, probs.copy(), y_true.copy(), mask.copy(), tag_weights.copy())
         if np.ndim(got) != 0:
             _fail(name, f"expected one number, got an array of shape {np.shape(got)}", "average over the real tokens to one number")
         value = float(np.asarray(got, dtype=float))
@@ -247,20 +252,26 @@ def masked_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], floa
                   "select the real tokens with the mask BEFORE the log, instead of multiplying by the mask after it")
         with np.errstate(all="ignore"):
             nll = -np.log(p_true)
-        per_sentence = float(np.mean([nll_real_i.mean() for nll_real_i in (-np.log(p_true[i][mask[i]]) for i in range(N))]))
+        w_pred = tag_weights[probs.argmax(-1)][mask]
+        per_sentence = float(np.mean([(weight[i][mask[i]] * nll[i][mask[i]]).sum() / weight[i][mask[i]].sum()
+                                      for i in range(N)]))
         _mistake(name, value, want, [
-            (float(nll.mean()), f"the padded steps were averaged in: got {value:.4f}, expected {want:.4f}",
+            (float(nll_real.mean()), "the tag weights are not used: that is the plain masked mean",
+             "each real token's loss counts with the weight of its true tag"),
+            (float((w_real * nll_real).sum() / mask.sum()), "you divided the weighted sum by the number of real tokens",
+             "a weighted mean divides by the sum of the weights it used"),
+            (float((w_pred * nll_real).sum() / w_pred.sum()), "the weights were taken from the PREDICTED tag",
+             "the weight belongs to the true tag of each token"),
+            (float((weight * nll).sum() / weight.sum()), f"the padded steps were averaged in: got {value:.4f}, expected {want:.4f}",
              "padded positions have no tag to predict: leave them out"),
-            (float(nll_real.sum() / mask.size), "you zeroed the padding but divided by N * T",
-             "divide by the number of real tokens, not by the size of the array"),
             (per_sentence, "you averaged per sentence first, then over sentences",
-             "every real token counts once: one mean over all real tokens of the batch"),
+             "one weighted mean over all real tokens of the batch"),
             (-want, "the loss is negative: the minus sign is missing", "log of a probability is <= 0; the loss is minus that"),
-            (float(nll_real.sum()), "you returned the sum, not the mean", "divide by the number of real tokens"),
+            (float((w_real * nll_real).sum()), "you returned the weighted sum, not the mean", "divide by the sum of the weights"),
         ])
         _compare(name, "the loss", np.asarray(value), np.asarray(want),
-                 "the mean of -log p[n, t, y_true[n, t]] over the positions where mask is True")
-    _passed(name, "correct on 3 padded batches")
+                 "the weighted mean of -log p[n, t, y_true[n, t]], weights tag_weights[y_true[n, t]], where mask is True")
+    _passed(name, "correct on 3 padded batches with unequal tag weights")
 
 
 _TINY_CORPUS = (

@@ -42,9 +42,10 @@ def sentence_accuracy(y_true, y_pred, mask):
     return float(np.mean(~((y_true != y_pred) & mask).any(axis=1)))
 
 
-def masked_cross_entropy(probs, y_true, mask):
+def weighted_cross_entropy(probs, y_true, mask, tag_weights):
     p = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
-    return float(-np.log(p)[mask].mean())
+    w = tag_weights[y_true][mask]
+    return float((w * -np.log(p[mask])).sum() / w.sum())
 
 
 def most_frequent_tag(sents, tags):
@@ -82,7 +83,7 @@ REFERENCE: dict[str, Callable[..., Any]] = {
     "masked_mean": masked_mean,
     "confusion_matrix": confusion_matrix,
     "sentence_accuracy": sentence_accuracy,
-    "masked_cross_entropy": masked_cross_entropy,
+    "weighted_cross_entropy": weighted_cross_entropy,
     "most_frequent_tag": most_frequent_tag,
     "make_windows": make_windows,
     "drift_forecast": drift_forecast,
@@ -124,9 +125,9 @@ WRONG = [
     ("confusion_matrix", lambda t, p: confusion_matrix(t, p).T, "swapped"),
     ("sentence_accuracy", lambda t, p, m: float((t == p).all(axis=1).mean()), "padded position"),
     ("sentence_accuracy", lambda t, p, m: float((t == p)[m].mean()), "share of right tokens"),
-    ("masked_cross_entropy", lambda pr, t, m: float(-np.log(np.take_along_axis(pr, t[..., None], -1)).mean()), "padded steps"),
-    ("masked_cross_entropy",
-     lambda pr, t, m: float((-np.log(np.take_along_axis(pr, t[..., None], -1)[..., 0]) * m).sum() / m.size), "N \\* T"),
+    ("weighted_cross_entropy", lambda pr, t, m, w: float(-np.log(np.take_along_axis(pr, t[..., None], -1)[..., 0][m]).mean()),
+     "weights are not used"),
+    ("weighted_cross_entropy", lambda pr, t, m, w: -weighted_cross_entropy(pr, t, m, w), "minus sign"),
     ("most_frequent_tag", lambda s, t: ({w: "NOUN" for x in s for w in x}, "NOUN"), "wrong tag"),
     ("most_frequent_tag", lambda s, t: (most_frequent_tag(s, t)[0], "VERB"), "default tag"),
     ("make_windows", lambda s, L, H: make_windows(s[:-1], L, H), "windows, expected"),

@@ -339,14 +339,16 @@ def sentence_accuracy(y_true, y_pred, mask):
     return float(np.mean(~((y_true != y_pred) & mask).any(axis=1)))
 
 
-def masked_cross_entropy(probs, y_true, mask):
+def weighted_cross_entropy(probs, y_true, mask, tag_weights):
     p = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
-    return float(-np.log(p[mask]).mean())
+    w = tag_weights[y_true][mask]
+    return float((w * -np.log(p[mask])).sum() / w.sum())
 
 
-def _ce_times_mask(probs, y_true, mask):  # log everywhere, then zero the padding: NaN where p is 0 in the padding
+def _ce_times_mask(probs, y_true, mask, tw):  # log everywhere, then zero the padding: NaN where p is 0 in the padding
     p = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
-    return float((-np.log(p) * mask).sum() / mask.sum())
+    w = tw[y_true] * mask
+    return float((-np.log(p) * w).sum() / w.sum())
 
 
 def _pick(probs, y):
@@ -510,7 +512,7 @@ RIGHT: dict[str, Callable[..., Any] | dict[str, str]] = {
     "pad_and_mask": pad_and_mask, "masked_mean": masked_mean, "confusion_matrix": confusion_matrix,
     "repeat_vector": lambda v, T: np.repeat(v[:, None, :], T, axis=1), "token_accuracy": token_accuracy,
     "korean_caption": korean_caption,
-    "sentence_accuracy": sentence_accuracy, "masked_cross_entropy": masked_cross_entropy, "most_frequent_tag": most_frequent_tag,
+    "sentence_accuracy": sentence_accuracy, "weighted_cross_entropy": weighted_cross_entropy, "most_frequent_tag": most_frequent_tag,
     "shift_right": shift_right, "greedy_decode": greedy_decode, "error_positions": error_positions,
     "bits_and_perplexity": lambda n: (n / np.log(2.0), float(np.exp(n))), "sample_top_k": sample_top_k,
     "stream_chunks": stream_chunks, "lstm_cache_floats": lstm_cache_floats,
@@ -707,14 +709,17 @@ WRONG: dict[str, list[Wrong]] = {
         ("the count", lambda t, p, m: float((~((t != p) & m).any(axis=1)).sum()), "number of right sentences"),
         ("one value per sentence", lambda t, p, m: (~((t != p) & m).any(axis=1)).astype(float), "one number"),
     ],
-    "masked_cross_entropy": [
-        ("padding averaged in", lambda pr, t, m: float(-np.log(_pick(pr, t) + 1e-12).mean()), "padded steps were averaged in"),
-        ("divides by N * T", lambda pr, t, m: float(-np.log(_pick(pr, t)[m]).sum() / m.size), r"N \* T"),
-        ("per sentence first", lambda pr, t, m: float(np.mean([-np.log(_pick(pr, t)[i][m[i]]).mean() for i in range(len(t))])),
-         "per sentence first"),
+    "weighted_cross_entropy": [
+        ("weights ignored", lambda pr, t, m, tw: float(-np.log(_pick(pr, t)[m]).mean()), "weights are not used"),
+        ("divides by the real tokens", lambda pr, t, m, tw: float((tw[t][m] * -np.log(_pick(pr, t)[m])).sum() / m.sum()),
+         "number of real tokens"),
+        ("weights of the predicted tag", lambda pr, t, m, tw: float((tw[pr.argmax(-1)][m] * -np.log(_pick(pr, t)[m])).sum()
+                                                                    / tw[pr.argmax(-1)][m].sum()), "PREDICTED tag"),
+        ("padding averaged in", lambda pr, t, m, tw: float((tw[t] * -np.log(_pick(pr, t) + 1e-12)).sum() / tw[t].sum()),
+         "padded steps were averaged in"),
         ("log times mask", _ce_times_mask, "BEFORE the log"),
-        ("no minus sign", lambda pr, t, m: float(np.log(_pick(pr, t)[m]).mean()), "minus sign"),
-        ("the sum", lambda pr, t, m: float(-np.log(_pick(pr, t)[m]).sum()), "sum, not the mean"),
+        ("no minus sign", lambda pr, t, m, tw: -weighted_cross_entropy(pr, t, m, tw), "minus sign"),
+        ("the weighted sum", lambda pr, t, m, tw: float((tw[t][m] * -np.log(_pick(pr, t)[m])).sum()), "weighted sum"),
     ],
     "most_frequent_tag": [
         ("everything NOUN", lambda s, t: ({w: "NOUN" for x in s for w in x}, "NOUN"), "wrong tag"),
