@@ -67,7 +67,8 @@ def per_device_batch(fn: Callable[[int, tuple[int, ...]], int]) -> None:
             _fail(name, f"{label} = {got}: the rows were split over all {math.prod(mesh)} devices",
                   "the devices along the model axis hold the same rows (they share out the weights instead)")
         if len(mesh) > 1 and mesh[-1] != n and got == B // mesh[-1]:
-            _fail(name, f"{label} = {got}: the rows were split over the model axis", "the first axis of the mesh is the batch axis")
+            _fail(name, f"{label} = {got}: the rows were split over the model axis",
+                  "the first axis of the mesh is the batch axis")
         if n > 1 and got == B * n:
             _fail(name, f"{label} = {got}: that is the global batch times the devices",
                   "the global batch is what all the devices see together; each sees a share of it")

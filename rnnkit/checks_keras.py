@@ -123,15 +123,13 @@ def recurrent_param_count(fn: Callable[..., int]) -> None:
             (copies * blocks * H * (D + H + 2), "with reset_after=False the GRU has one bias row: the second exists only "
              "because reset_after=True applies the reset gate after the recurrent product and its bias" if is_gru
              else "reset_after is a GRU argument: SimpleRNN and LSTM have one bias row, whatever it says"),
-            (copies * H * (D + H + (0 if not use_bias else 2 if is_gru and reset_after else 1)),
-             f"{kind} has {blocks} blocks of weights (one per gate or candidate)"),
-            (copies * blocks * (D * H + (H if use_bias else 0)) + (copies * blocks * H if is_gru and use_bias and reset_after else 0),
-             "each block also has a recurrent kernel, H x H"),
+            (want // blocks, f"{kind} has {blocks} blocks of weights (one per gate or candidate)"),
+            (want - copies * blocks * H * H, "each block also has a recurrent kernel, H x H"),
         ]:
             if wrong != want:
                 hints.setdefault(wrong, hint_text)
         options = ", use_bias=False" if not use_bias else ""
-        options += ", reset_after=False" if not reset_after else ""
+        options += "" if reset_after else ", reset_after=False" if is_gru else f", reset_after=False, which {kind} ignores"
         layer = f"{kind}({H}{options}) on D={D}"
         _int_answer(name, fn, (kind, D, H, bi, use_bias, reset_after), want, hints,
                     "count the weights of one block (kernel, recurrent kernel, bias rows), then multiply by the blocks "

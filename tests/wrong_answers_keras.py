@@ -167,7 +167,8 @@ WRONG: dict[str, list[Wrong]] = {
         ("no recurrent kernel", _count(recurrent=False), "recurrent kernel"),
         ("use_bias ignored", _count(honour_use_bias=False), "without any bias"),
         ("use_bias=False drops only the first GRU bias row", _count(honour_use_bias="first row"), "no bias row at all"),
-        ("reset_after ignored (always two GRU rows)", _count(honour_reset_after=False), "reset_after=False the GRU has one bias row"),
+        ("reset_after ignored (always two GRU rows)", _count(honour_reset_after=False),
+         "reset_after=False the GRU has one bias row"),
         ("reset_after adds a row to every kind", _count(any_kind_resets=True), "reset_after is a GRU argument"),
     ],
     "run_in_chunks": [
