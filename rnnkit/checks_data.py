@@ -6,7 +6,7 @@ starting with ``✓`` or raises :class:`rnnkit.checks.CheckFailed` saying what i
 wrong, by how much, and with a hint. Example::
 
     from rnnkit import checks_data
-    checks_data.masked_accuracy(my_masked_accuracy)
+    checks_data.sentence_accuracy(my_sentence_accuracy)
 
 Everything here is numpy; no check needs Keras.
 """
@@ -44,11 +44,11 @@ __all__ = [
     "pad_and_mask",
     "masked_mean",
     "confusion_matrix",
-    "masked_accuracy",
-    "masked_cross_entropy",
+    "sentence_accuracy",
+    "weighted_cross_entropy",
     "most_frequent_tag",
     "make_windows",
-    "last_value_forecast",
+    "drift_forecast",
     "recursive_forecast",
 ]
 
@@ -183,57 +183,66 @@ def confusion_matrix(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None
 # --------------------------------------------------------------------------
 
 
-@_check(more="(y_true == y_pred) is an (N, T) array of booleans; indexing it with the mask keeps the real tokens of all "
-        "sentences in one flat array, and the mean of that array is the answer")
-def masked_accuracy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
-    """Check ``fn(y_true (N, T), y_pred (N, T), mask (N, T)) -> float``: the share of real tokens tagged right."""
-    name = "masked_accuracy"
+@_check(more="a position is a mistake when it is real (mask True) AND its tag is wrong; a sentence is right when "
+        "none of its positions is a mistake (a reduction along axis 1); the answer is the share of such sentences")
+def sentence_accuracy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
+    """Check ``fn(y_true (N, T), y_pred (N, T), mask (N, T)) -> float``: the share of sentences with every real token right."""
+    name = "sentence_accuracy"
     rng = _rng(100)
-    for N, T, C in [(4, 6, 5), (2, 9, 3), (6, 4, 12)]:
+    for N, T, C in _variant([(6, 7, 5), (3, 9, 3), (8, 4, 12)], [(5, 6, 4), (7, 5, 9)]):
         mask = _mask_case(rng, N, T)
         y_true = np.where(mask, rng.integers(1, C, size=(N, T)), 0)
-        y_pred = np.where(rng.random((N, T)) < 0.6, y_true, rng.integers(0, C, size=(N, T)))
-        y_pred[~mask] = 0  # padding "predicted" as padding: counting it would inflate the score
-        right = y_true == y_pred
-        want = float(right[mask].mean())
+        y_pred = y_true.copy()
+        wrong_rows = rng.permutation(N)[: max(1, N // 3)]       # a third of the sentences get one wrong real tag
+        for n in wrong_rows:
+            t = rng.integers(0, mask[n].sum())
+            y_pred[n, t] = 1 + y_true[n, t] % (C - 1)
+        y_pred[~mask] = rng.integers(1, C, size=int((~mask).sum()))  # a model predicts something at padding too
+        right, real = y_true == y_pred, mask
+        want = float(np.mean([right[n][real[n]].all() for n in range(N)]))
         got = _call(name, fn, y_true.copy(), y_pred.copy(), mask.copy())
         if np.ndim(got) != 0:
             _fail(name, f"expected one number, got an array of shape {np.shape(got)}",
-                  "one number for the whole batch: every real token of every sentence counts once")
+                  "one number for the whole batch: the share of the sentences that are entirely right")
         _mistake(name, got, want, [
-            (float(right.mean()), f"you counted the padding: got {float(np.asarray(got, dtype=float)):.4f}, expected {want:.4f}",
-             "padded positions are neither right nor wrong: leave them out entirely"),
-            (float(np.mean([right[i][mask[i]].mean() for i in range(N)])), "you averaged per sentence first, then over sentences",
-             "every real token counts once, so a long sentence weighs more than a short one"),
-            (float(right[mask].sum() / mask.size), "you divided by mask.size, which counts the padding",
-             "divide the number of right tags by the number of REAL tokens"),
-            (float(right.sum() / mask.sum()), "the padding counts as right in the numerator",
-             "count right tags only where mask is True"),
+            (float(right.all(axis=1).mean()), "a sentence was counted wrong for a tag at a padded position",
+             "padded positions are neither right nor wrong: only the real tokens decide a sentence"),
+            (float(right[real].mean()), "that is the share of right tokens, not of right sentences",
+             "a sentence with one wrong tag is a wrong sentence, however long it is"),
+            (float(np.mean([right[n][real[n]].any() for n in range(N)])), "a sentence counted as right when ANY real tag was right",
+             "a sentence is right only when EVERY real token is right"),
+            (float(np.sum([right[n][real[n]].all() for n in range(N)])), "that is the number of right sentences, not their share",
+             "divide by the number of sentences"),
         ])
-        _compare(name, "the accuracy", np.asarray(got, dtype=float), np.asarray(want),
-                 "the share of real tokens (mask True) whose predicted tag equals the true one")
-    _passed(name, "correct on 3 padded batches")
+        _compare(name, "the sentence accuracy", np.asarray(got, dtype=float), np.asarray(want),
+                 "the share of sentences whose real tokens (mask True) are all tagged right")
+    _passed(name, "correct on 3 padded batches, with predictions at the padding")
 
 
 @_check(more="np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0] is the (N, T) probability of the true "
-        "tag; index it with the mask BEFORE taking the log (a padded position may hold a probability of 0), then "
-        "average minus the log over those real tokens")
-def masked_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]) -> None:
-    """Check ``fn(probs (N, T, C), y_true (N, T), mask (N, T)) -> float``: mean -log p[true tag] over real tokens."""
-    name = "masked_cross_entropy"
+        "tag and tag_weights[y_true] the (N, T) weight of the true tag; keep the real tokens of both with the mask "
+        "BEFORE the log (a padded position may hold a probability of 0); the answer is sum(w * -log p) / sum(w) over them")
+def weighted_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], float]) -> None:
+    """Check ``fn(probs (N, T, C), y_true (N, T), mask (N, T), tag_weights (C,)) -> float``.
+
+    The weighted mean of -log p[true tag] over the real tokens, each token weighted by its true tag's weight.
+    """
+    name = "weighted_cross_entropy"
     rng = _rng(101)
     for k, (N, T, C) in enumerate([(3, 5, 4), (2, 8, 6), (5, 3, 3)]):
         logits = rng.standard_normal((N, T, C)) * 2
         probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
         mask = _mask_case(rng, N, T)
         y_true = np.where(mask, rng.integers(0, C, size=(N, T)), 0)
+        tag_weights = np.round(rng.uniform(0.5, 3.0, size=C), 2)
         if k == 2:  # the model gives the padding tag 0 probability 0 somewhere in the padding
             pad = np.argwhere(~mask)[0]
             probs[pad[0], pad[1]] = np.r_[0.0, np.full(C - 1, 1.0 / (C - 1))]
         p_true = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
-        nll_real = -np.log(p_true[mask])
-        want = float(nll_real.mean())
-        got = _call(name, fn, probs.copy(), y_true.copy(), mask.copy())
+        weight = tag_weights[y_true]
+        nll_real, w_real = -np.log(p_true[mask]), weight[mask]
+        want = float((w_real * nll_real).sum() / w_real.sum())
+        got = _call(name, fn, probs.copy(), y_true.copy(), mask.copy(), tag_weights.copy())
         if np.ndim(got) != 0:
             _fail(name, f"expected one number, got an array of shape {np.shape(got)}", "average over the real tokens to one number")
         value = float(np.asarray(got, dtype=float))
@@ -243,20 +252,26 @@ def masked_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], floa
                   "select the real tokens with the mask BEFORE the log, instead of multiplying by the mask after it")
         with np.errstate(all="ignore"):
             nll = -np.log(p_true)
-        per_sentence = float(np.mean([nll_real_i.mean() for nll_real_i in (-np.log(p_true[i][mask[i]]) for i in range(N))]))
+        w_pred = tag_weights[probs.argmax(-1)][mask]
+        per_sentence = float(np.mean([(weight[i][mask[i]] * nll[i][mask[i]]).sum() / weight[i][mask[i]].sum()
+                                      for i in range(N)]))
         _mistake(name, value, want, [
-            (float(nll.mean()), f"the padded steps were averaged in: got {value:.4f}, expected {want:.4f}",
+            (float(nll_real.mean()), "the tag weights are not used: that is the plain masked mean",
+             "each real token's loss counts with the weight of its true tag"),
+            (float((w_real * nll_real).sum() / mask.sum()), "you divided the weighted sum by the number of real tokens",
+             "a weighted mean divides by the sum of the weights it used"),
+            (float((w_pred * nll_real).sum() / w_pred.sum()), "the weights were taken from the PREDICTED tag",
+             "the weight belongs to the true tag of each token"),
+            (float((weight * nll).sum() / weight.sum()), f"the padded steps were averaged in: got {value:.4f}, expected {want:.4f}",
              "padded positions have no tag to predict: leave them out"),
-            (float(nll_real.sum() / mask.size), "you zeroed the padding but divided by N * T",
-             "divide by the number of real tokens, not by the size of the array"),
             (per_sentence, "you averaged per sentence first, then over sentences",
-             "every real token counts once: one mean over all real tokens of the batch"),
+             "one weighted mean over all real tokens of the batch"),
             (-want, "the loss is negative: the minus sign is missing", "log of a probability is <= 0; the loss is minus that"),
-            (float(nll_real.sum()), "you returned the sum, not the mean", "divide by the number of real tokens"),
+            (float((w_real * nll_real).sum()), "you returned the weighted sum, not the mean", "divide by the sum of the weights"),
         ])
         _compare(name, "the loss", np.asarray(value), np.asarray(want),
-                 "the mean of -log p[n, t, y_true[n, t]] over the positions where mask is True")
-    _passed(name, "correct on 3 padded batches")
+                 "the weighted mean of -log p[n, t, y_true[n, t]], weights tag_weights[y_true[n, t]], where mask is True")
+    _passed(name, "correct on 3 padded batches with unequal tag weights")
 
 
 _TINY_CORPUS = (
@@ -268,6 +283,18 @@ _TINY_CORPUS = (
 _HIDDEN_CORPUS = (
     [["we", "can", "fish"], ["fish", "can", "swim"], ["we", "fish"], ["can", "we", "swim", "fish"]],
     [["PRON", "VERB", "VERB"], ["NOUN", "VERB", "VERB"], ["PRON", "VERB"], ["VERB", "PRON", "VERB", "NOUN"]],
+)
+
+
+#: Words that differ only in case and are tagged differently ("May" the month, "may" the verb): the table
+#: must keep them apart, since the notebook lowercases before it calls the function, not inside it.
+_CASED_CORPUS = (
+    [["May", "ends"], ["we", "may", "go"], ["in", "May"], ["may", "we"], ["May", "is", "warm"]],
+    [["NOUN", "VERB"], ["PRON", "VERB", "VERB"], ["ADP", "NOUN"], ["VERB", "PRON"], ["NOUN", "VERB", "ADJ"]],
+)
+_HIDDEN_CASED_CORPUS = (
+    [["Mark", "can", "mark"], ["mark", "it"], ["ask", "Mark"]],
+    [["NOUN", "VERB", "VERB"], ["VERB", "PRON"], ["VERB", "NOUN"]],
 )
 
 
@@ -307,6 +334,19 @@ def most_frequent_tag(fn: Callable[[list[list[str]], list[list[str]]], tuple[dic
                 if default in {g for g, k in per_type.items() if k == max(per_type.values())} else
                 "a word never seen in training gets the tag that is most frequent over ALL training tokens")
         _fail(name, f"the default tag is {default!r}, expected {sorted(top)[0]!r} (counts over all tokens: {dict(overall)})", hint)
+    cased_sents, cased_tags = _variant(_CASED_CORPUS, _HIDDEN_CASED_CORPUS)
+    cased = _unpack(name, _call(name, fn, [list(x) for x in cased_sents], [list(t) for t in cased_tags]), 2, "table, default")[0]
+    upper = sorted({w for x in cased_sents for w in x if w != w.lower()})
+    if isinstance(cased, dict) and any(w not in cased for w in upper) and all(w.lower() in cased for w in upper):
+        _fail(name, f"on sentences with both {upper[0]!r} and {upper[0].lower()!r} your table has no entry for "
+              f"{upper[0]!r}: it lowercases the words", "the function gets the words as they are and keeps them apart; "
+              "lowercasing is a choice its caller makes (section 2 lowercases before it calls)")
+    for w in upper:
+        if not isinstance(cased, dict) or cased.get(w) != "NOUN" or cased.get(w.lower()) != "VERB":
+            _fail(name, f"on sentences with both {w!r} (a name) and {w.lower()!r} (a verb) your table says "
+                  f"{w!r}: {cased.get(w) if isinstance(cased, dict) else None!r}, {w.lower()!r}: "
+                  f"{cased.get(w.lower()) if isinstance(cased, dict) else None!r}; expected 'NOUN' and 'VERB'",
+                  "words that differ in case are different keys: count their tags separately")
     _passed(name, f"all {len(per_word)} words and the default tag correct")
 
 
@@ -349,15 +389,22 @@ def make_windows(fn: Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarr
     _passed(name, "windows and targets correct on 3 cases")
 
 
-@_check(more="X[:, -1:] is the last value of each window as an (N, 1) column; repeating that column horizon times "
-        "along axis 1 gives (N, horizon)")
-def last_value_forecast(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
-    """Check ``fn(X (N, L), horizon) -> (N, H)``: the naive forecast that repeats each window's last value."""
-    name = "last_value_forecast"
+def _drift(X: np.ndarray, H: int, *, first_lead: int = 1, steps: int | None = None, last_two: bool = False) -> np.ndarray:
+    L = X.shape[1]
+    slope = (X[:, -1:] - X[:, -2:-1]) if last_two else (X[:, -1:] - X[:, :1]) / (L - 1 if steps is None else steps)
+    return X[:, -1:] + slope * np.arange(first_lead, first_lead + H)
+
+
+@_check(more="the slope of window n is (its last value - its first value) / (L - 1), one number per window; the "
+        "forecast for lead time h = 1 .. horizon is the last value plus h slopes, so an (N, 1) column of slopes "
+        "times a row of the lead times gives (N, horizon)")
+def drift_forecast(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
+    """Check ``fn(X (N, L), horizon) -> (N, H)``: the drift forecast, the line through each window's first and last value."""
+    name = "drift_forecast"
     rng = _rng(141)
-    for N, L, H in _variant([(4, 5, 1), (3, 6, 7), (1, 2, 3)], [(5, 4, 2), (2, 3, 6), (1, 7, 1)]):
+    for N, L, H in _variant([(3, 6, 7), (4, 5, 1), (1, 2, 3)], [(5, 4, 2), (2, 3, 6), (1, 7, 1)]):
         X = rng.standard_normal((N, L))
-        want = np.repeat(X[:, -1:], H, axis=1)
+        want = _drift(X, H)
         got = _call(name, fn, X.copy(), H)
         if np.shape(got) == (N,):
             _fail(name, f"the result has shape {(N,)}: one value per window, not a row of horizon={H} forecasts",
@@ -365,11 +412,16 @@ def last_value_forecast(fn: Callable[[np.ndarray, int], np.ndarray]) -> None:
         if np.shape(got) == (N * H,):
             _fail(name, f"the result has shape {(N * H,)}: the forecasts are in one flat array", "the result is (N, horizon)")
         _mistake(name, got, want, [
-            (np.repeat(X[:, :1], H, axis=1), "you repeated the FIRST value of each window", "the most recent value is the last one"),
-            (np.repeat(X.mean(axis=1, keepdims=True), H, axis=1), "you repeated the MEAN of each window",
-             "persistence repeats the last observed value, not an average"),
+            (np.repeat(X[:, -1:], H, axis=1), "every step repeats the last value: that is persistence, with no drift",
+             "the drift forecast adds, at every step, the window's average change per step"),
+            (_drift(X, H, first_lead=0), "the first forecast equals the last value: the lead times start at 0",
+             "the first forecast is one step after the last value, so it has already moved by one slope"),
+            (_drift(X, H, steps=L), f"the slope is divided by L = {L}",
+             f"from the first to the last of {L} values there are {L - 1} steps"),
+            (_drift(X, H, last_two=True), "the slope comes from the last two values only",
+             "the drift is the average change over the whole window, from its first value to its last"),
         ])
-        _compare(name, "the forecast", got, want, "every future step of window n equals the last value of window n")
+        _compare(name, "the forecast", got, want, "step h of window n is its last value plus h times its slope")
     _passed(name, "correct on 3 cases")
 
 
@@ -393,10 +445,12 @@ def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndar
     """
     name = "recursive_forecast"
     rng = _rng(142)
-    for N, L, H in _variant([(3, 4, 5), (2, 3, 1), (1, 6, 8)], [(2, 5, 4), (4, 2, 3)]):
+    for k_case, (N, L, H) in enumerate(_variant([(3, 4, 5), (2, 3, 1), (1, 6, 8)], [(2, 5, 4), (4, 2, 3)])):
         weights = rng.standard_normal(L) / L + np.r_[np.zeros(L - 1), 0.5]
         step = _linear_step(weights)
         X = rng.standard_normal((N, L))
+        if k_case == 1:  # whole-degree readings: an int array, whose forecasts are still fractions
+            X = np.round(3 * X).astype(np.int64)
 
         def roll(drop_newest: bool = False, prepend: bool = False, N: int = N, H: int = H, X: np.ndarray = X,
                  step: Callable[[np.ndarray], np.ndarray] = step) -> np.ndarray:
@@ -414,6 +468,10 @@ def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndar
 
         want = roll()
         got = _call(name, fn, step, X.copy(), H)
+        if np.issubdtype(np.asarray(got).dtype, np.integer) and X.dtype.kind == "i":
+            _fail(name, f"for an int input X the forecasts came back as whole numbers ({np.asarray(got).dtype})",
+                  "an array made like X (np.zeros_like, np.empty_like, X.copy()) keeps its int dtype, and a float "
+                  "stored in it loses its fraction; the forecasts need a float array")
         if np.shape(got) == (H, N) and H != N:
             _fail(name, f"the result has shape {(H, N)}: it looks transposed (one row per step)",
                   "one row per window, one column per future step: (N, horizon)")

@@ -38,13 +38,14 @@ def confusion_matrix(y_true, y_pred):
     return cm
 
 
-def masked_accuracy(y_true, y_pred, mask):
-    return float((y_true == y_pred)[mask].mean())
+def sentence_accuracy(y_true, y_pred, mask):
+    return float(np.mean(~((y_true != y_pred) & mask).any(axis=1)))
 
 
-def masked_cross_entropy(probs, y_true, mask):
+def weighted_cross_entropy(probs, y_true, mask, tag_weights):
     p = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
-    return float(-np.log(p)[mask].mean())
+    w = tag_weights[y_true][mask]
+    return float((w * -np.log(p[mask])).sum() / w.sum())
 
 
 def most_frequent_tag(sents, tags):
@@ -63,8 +64,9 @@ def make_windows(series, L, H):
     return X, Y
 
 
-def last_value_forecast(X, H):
-    return np.repeat(X[:, -1:], H, axis=1)
+def drift_forecast(X, H, *, first=1, steps=None):
+    slope = (X[:, -1:] - X[:, :1]) / (X.shape[1] - 1 if steps is None else steps)
+    return X[:, -1:] + slope * np.arange(first, first + H)
 
 
 def recursive_forecast(step, X, H):
@@ -80,11 +82,11 @@ REFERENCE: dict[str, Callable[..., Any]] = {
     "pad_and_mask": pad_and_mask,
     "masked_mean": masked_mean,
     "confusion_matrix": confusion_matrix,
-    "masked_accuracy": masked_accuracy,
-    "masked_cross_entropy": masked_cross_entropy,
+    "sentence_accuracy": sentence_accuracy,
+    "weighted_cross_entropy": weighted_cross_entropy,
     "most_frequent_tag": most_frequent_tag,
     "make_windows": make_windows,
-    "last_value_forecast": last_value_forecast,
+    "drift_forecast": drift_forecast,
     "recursive_forecast": recursive_forecast,
 }
 
@@ -121,17 +123,17 @@ WRONG = [
     ("masked_mean", lambda h, m: h.mean(axis=1), "padding included"),
     ("masked_mean", lambda h, m: (h * m[..., None]).sum(axis=1) / h.shape[1], "still divide by T"),
     ("confusion_matrix", lambda t, p: confusion_matrix(t, p).T, "swapped"),
-    ("masked_accuracy", lambda t, p, m: float((t == p).mean()), "counted the padding"),
-    ("masked_accuracy", lambda t, p, m: float(np.mean([(t[i] == p[i])[m[i]].mean() for i in range(len(t))])), "per sentence"),
-    ("masked_cross_entropy", lambda pr, t, m: float(-np.log(np.take_along_axis(pr, t[..., None], -1)).mean()), "padded steps"),
-    ("masked_cross_entropy",
-     lambda pr, t, m: float((-np.log(np.take_along_axis(pr, t[..., None], -1)[..., 0]) * m).sum() / m.size), "N \\* T"),
+    ("sentence_accuracy", lambda t, p, m: float((t == p).all(axis=1).mean()), "padded position"),
+    ("sentence_accuracy", lambda t, p, m: float((t == p)[m].mean()), "share of right tokens"),
+    ("weighted_cross_entropy", lambda pr, t, m, w: float(-np.log(np.take_along_axis(pr, t[..., None], -1)[..., 0][m]).mean()),
+     "weights are not used"),
+    ("weighted_cross_entropy", lambda pr, t, m, w: -weighted_cross_entropy(pr, t, m, w), "minus sign"),
     ("most_frequent_tag", lambda s, t: ({w: "NOUN" for x in s for w in x}, "NOUN"), "wrong tag"),
     ("most_frequent_tag", lambda s, t: (most_frequent_tag(s, t)[0], "VERB"), "default tag"),
     ("make_windows", lambda s, L, H: make_windows(s[:-1], L, H), "windows, expected"),
     ("make_windows", lambda s, L, H: (make_windows(s, L, H)[0], make_windows(s, L, H)[0][:, -H:]), "one step early"),
-    ("last_value_forecast", lambda X, H: np.repeat(X[:, :1], H, axis=1), "FIRST value"),
-    ("last_value_forecast", lambda X, H: X[:, -H:], "forecast"),
+    ("drift_forecast", lambda X, H: np.repeat(X[:, -1:], H, axis=1), "that is persistence"),
+    ("drift_forecast", lambda X, H: drift_forecast(X, H, first=0), "lead times start at 0"),
     ("recursive_forecast", lambda step, X, H: np.repeat(step(X)[:, None], H, axis=1), "repeats the first forecast"),
     ("recursive_forecast", lambda step, X, H: np.stack([step(X)] * H, axis=0), "shape"),
 ]

@@ -335,18 +335,20 @@ def _cm_unique(y_true, y_pred):  # sized by the classes that occur: 1 x 1 when o
 # ---------------------------------------------------------------- 10 ----------
 
 
-def masked_accuracy(y_true, y_pred, mask):
-    return float((y_true == y_pred)[mask].mean())
+def sentence_accuracy(y_true, y_pred, mask):
+    return float(np.mean(~((y_true != y_pred) & mask).any(axis=1)))
 
 
-def masked_cross_entropy(probs, y_true, mask):
+def weighted_cross_entropy(probs, y_true, mask, tag_weights):
     p = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
-    return float(-np.log(p[mask]).mean())
+    w = tag_weights[y_true][mask]
+    return float((w * -np.log(p[mask])).sum() / w.sum())
 
 
-def _ce_times_mask(probs, y_true, mask):  # log everywhere, then zero the padding: NaN where p is 0 in the padding
+def _ce_times_mask(probs, y_true, mask, tw):  # log everywhere, then zero the padding: NaN where p is 0 in the padding
     p = np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0]
-    return float((-np.log(p) * mask).sum() / mask.sum())
+    w = tw[y_true] * mask
+    return float((-np.log(p) * w).sum() / w.sum())
 
 
 def _pick(probs, y):
@@ -382,8 +384,9 @@ def make_windows(series, L, H):
     return X, Y
 
 
-def last_value_forecast(X, H):
-    return np.repeat(X[:, -1:], H, axis=1)
+def drift_forecast(X, H, *, first=1, steps=None):
+    slope = (X[:, -1:] - X[:, :1]) / (X.shape[1] - 1 if steps is None else steps)
+    return X[:, -1:] + slope * np.arange(first, first + H)
 
 
 def recursive_forecast(step, X, H, *, slide=True, newest=False):
@@ -397,6 +400,14 @@ def recursive_forecast(step, X, H, *, slide=True, newest=False):
         else:
             window = np.concatenate([window, y[:, None]], axis=1)
     return np.stack(out, axis=1)
+
+
+def _recursive_int_out(step, X, H):
+    out, window = np.zeros((len(X), H), dtype=X.dtype), X.copy()  # an int X makes an int output
+    for k in range(H):
+        out[:, k] = step(window)
+        window = np.concatenate([window[:, 1:], out[:, k:k + 1]], axis=1)
+    return out
 
 
 # ---------------------------------------------------------------- 09, 11 ------
@@ -501,11 +512,11 @@ RIGHT: dict[str, Callable[..., Any] | dict[str, str]] = {
     "pad_and_mask": pad_and_mask, "masked_mean": masked_mean, "confusion_matrix": confusion_matrix,
     "repeat_vector": lambda v, T: np.repeat(v[:, None, :], T, axis=1), "token_accuracy": token_accuracy,
     "korean_caption": korean_caption,
-    "masked_accuracy": masked_accuracy, "masked_cross_entropy": masked_cross_entropy, "most_frequent_tag": most_frequent_tag,
+    "sentence_accuracy": sentence_accuracy, "weighted_cross_entropy": weighted_cross_entropy, "most_frequent_tag": most_frequent_tag,
     "shift_right": shift_right, "greedy_decode": greedy_decode, "error_positions": error_positions,
     "bits_and_perplexity": lambda n: (n / np.log(2.0), float(np.exp(n))), "sample_top_k": sample_top_k,
     "stream_chunks": stream_chunks, "lstm_cache_floats": lstm_cache_floats,
-    "make_windows": make_windows, "last_value_forecast": last_value_forecast, "recursive_forecast": recursive_forecast,
+    "make_windows": make_windows, "drift_forecast": drift_forecast, "recursive_forecast": recursive_forecast,
 }
 
 WRONG: dict[str, list[Wrong]] = {
@@ -691,22 +702,24 @@ WRONG: dict[str, list[Wrong]] = {
         ("sized by the classes present", _cm_unique, r"shape \(1, 1\), expected \(2, 2\)"),
     ],
     # 10
-    "masked_accuracy": [
-        ("counts the padding", lambda t, p, m: float((t == p).mean()), "counted the padding"),
-        ("per sentence first", lambda t, p, m: float(np.mean([(t[i] == p[i])[m[i]].mean() for i in range(len(t))])),
-         "averaged per sentence first"),
-        ("divides by mask.size", lambda t, p, m: float((t == p)[m].sum() / m.size), "divided by mask.size"),
-        ("padding right in the numerator", lambda t, p, m: float((t == p).sum() / m.sum()), "numerator"),
-        ("one value per sentence", lambda t, p, m: np.array([(t[i] == p[i])[m[i]].mean() for i in range(len(t))]), "one number"),
+    "sentence_accuracy": [
+        ("padding decides too", lambda t, p, m: float((t == p).all(axis=1).mean()), "padded position"),
+        ("token accuracy", lambda t, p, m: float((t == p)[m].mean()), "share of right tokens"),
+        ("any right tag", lambda t, p, m: float(np.mean((((t == p) & m).any(axis=1)))), "ANY real tag"),
+        ("the count", lambda t, p, m: float((~((t != p) & m).any(axis=1)).sum()), "number of right sentences"),
+        ("one value per sentence", lambda t, p, m: (~((t != p) & m).any(axis=1)).astype(float), "one number"),
     ],
-    "masked_cross_entropy": [
-        ("padding averaged in", lambda pr, t, m: float(-np.log(_pick(pr, t) + 1e-12).mean()), "padded steps were averaged in"),
-        ("divides by N * T", lambda pr, t, m: float(-np.log(_pick(pr, t)[m]).sum() / m.size), r"N \* T"),
-        ("per sentence first", lambda pr, t, m: float(np.mean([-np.log(_pick(pr, t)[i][m[i]]).mean() for i in range(len(t))])),
-         "per sentence first"),
+    "weighted_cross_entropy": [
+        ("weights ignored", lambda pr, t, m, tw: float(-np.log(_pick(pr, t)[m]).mean()), "weights are not used"),
+        ("divides by the real tokens", lambda pr, t, m, tw: float((tw[t][m] * -np.log(_pick(pr, t)[m])).sum() / m.sum()),
+         "number of real tokens"),
+        ("weights of the predicted tag", lambda pr, t, m, tw: float((tw[pr.argmax(-1)][m] * -np.log(_pick(pr, t)[m])).sum()
+                                                                    / tw[pr.argmax(-1)][m].sum()), "PREDICTED tag"),
+        ("padding averaged in", lambda pr, t, m, tw: float((tw[t] * -np.log(_pick(pr, t) + 1e-12)).sum() / tw[t].sum()),
+         "padded steps were averaged in"),
         ("log times mask", _ce_times_mask, "BEFORE the log"),
-        ("no minus sign", lambda pr, t, m: float(np.log(_pick(pr, t)[m]).mean()), "minus sign"),
-        ("the sum", lambda pr, t, m: float(-np.log(_pick(pr, t)[m]).sum()), "sum, not the mean"),
+        ("no minus sign", lambda pr, t, m, tw: -weighted_cross_entropy(pr, t, m, tw), "minus sign"),
+        ("the weighted sum", lambda pr, t, m, tw: float((tw[t][m] * -np.log(_pick(pr, t)[m])).sum()), "weighted sum"),
     ],
     "most_frequent_tag": [
         ("everything NOUN", lambda s, t: ({w: "NOUN" for x in s for w in x}, "NOUN"), "wrong tag"),
@@ -714,6 +727,7 @@ WRONG: dict[str, list[Wrong]] = {
         ("last tag seen", _last_tag, "LAST"),
         ("first sentence only", lambda s, t: most_frequent_tag(s[:1], t[:1]), "no entry"),
         ("default counted per word", _default_per_type, "default tag"),
+        ("lowercases the words", lambda s, t: most_frequent_tag([[w.lower() for w in x] for x in s], t), "lowercases the words"),
     ],
     # 14
     "make_windows": [
@@ -725,18 +739,21 @@ WRONG: dict[str, list[Wrong]] = {
         ("windows of L + 1 values", lambda s, L, H: (make_windows(s, L + 1, H)[0], make_windows(s, L, H)[1]), "shape"),
         ("stride = horizon", lambda s, L, H: tuple(a[::2] for a in make_windows(s, L, H)), "windows|shape"),
     ],
-    "last_value_forecast": [
-        ("first value", lambda X, H: np.repeat(X[:, :1], H, axis=1), "FIRST value"),
-        ("last H values", lambda X, H: X[:, -H:], "forecast"),
-        ("mean of the window", lambda X, H: np.repeat(X.mean(axis=1, keepdims=True), H, axis=1), "MEAN"),
-        ("one value per window", lambda X, H: X[:, -1], "one value per window"),
-        ("flat array", lambda X, H: np.repeat(X[:, -1], H), "one flat array|one value per window"),
+    "drift_forecast": [
+        ("persistence", lambda X, H: np.repeat(X[:, -1:], H, axis=1), "that is persistence"),
+        ("lead times from 0", lambda X, H: drift_forecast(X, H, first=0), "lead times start at 0"),
+        ("slope over L steps", lambda X, H: drift_forecast(X, H, steps=X.shape[1]), "divided by L"),
+        ("slope of the last two values", lambda X, H: X[:, -1:] + (X[:, -1:] - X[:, -2:-1]) * np.arange(1, H + 1),
+         "last two values only"),
+        ("one value per window", lambda X, H: drift_forecast(X, H)[:, -1], "one value per window"),
+        ("flat array", lambda X, H: drift_forecast(X, H).ravel(), "one flat array|one value per window"),
     ],
     "recursive_forecast": [
         ("repeats the first forecast", lambda step, X, H: np.repeat(step(X)[:, None], H, axis=1), "repeats the first forecast"),
         ("one row per step", lambda step, X, H: recursive_forecast(step, X, H).T, "transposed"),
         ("window grows", lambda step, X, H: recursive_forecast(step, X, H, slide=False), "raised ValueError"),
         ("drops the newest value", lambda step, X, H: recursive_forecast(step, X, H, newest=True), "newest value is dropped"),
+        ("keeps an int input's dtype", _recursive_int_out, "whole numbers"),
     ],
     # 09
     "repeat_vector": [
@@ -841,7 +858,9 @@ def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
                                                               data.padding_mask(data.pad_sequences(s, maxlen=m))))],
         "make_windows": [("calls rnnkit.data.make_windows", lambda s, L, H: (data.make_windows(s, L, H)[0][..., 0],
                                                                              data.make_windows(s, L, H)[1]))],
-        "most_frequent_tag": [("a table of the visible corpus", lambda s, t: (
+        "most_frequent_tag": [("a table of the visible corpora", lambda s, t: (
+            {"May": "NOUN", "ends": "VERB", "we": "PRON", "may": "VERB", "go": "VERB", "in": "ADP", "is": "VERB", "warm": "ADJ"}
+            if s[0][0] == "May" else
             {"the": "DET", "dog": "NOUN", "runs": "VERB", "end": "NOUN", "a": "DET", "can": "VERB", "run": "VERB"}, "NOUN"))],
         "korean_caption": [("calls seq2seq.number_words", lambda n: seq2seq.number_words(n, lang="ko"))],
         "shift_right": [("calls seq2seq.shift_right", lambda y, s: seq2seq.shift_right(y, s))],
