@@ -112,6 +112,10 @@ def sample_top_k(fn: Callable[[np.ndarray, int, float, np.random.Generator], int
                       "return the id that position stands for, not the position itself")
             _fail(name, f"with k={k} you sampled ids outside the {k} largest logits ({outside:.1%} of {draws} draws)",
                   "every id outside the k largest logits must have probability 0")
+        seen, kept = int(np.count_nonzero(freq)), int(np.count_nonzero(want))
+        if seen < kept:
+            _fail(name, f"with k={k} you sampled only {seen} different id(s) in {draws} draws; all {kept} kept ids should come up",
+                  "keep all k largest logits (count what your slice keeps), and draw at random among them")
         gap = 0.5 * np.abs(freq - want).sum()
         if gap > 0.04:
             problem = f"with k={k}, temperature {temperature} your frequencies are {np.round(freq, 3)}, expected about {np.round(want, 3)}"
@@ -120,6 +124,11 @@ def sample_top_k(fn: Callable[[np.ndarray, int, float, np.random.Generator], int
             _fail(name, problem, "renormalise the softmax over the k kept ids, and sample with the rng you were given")
         if k == 1 and freq[int(np.argmax(logits))] != 1.0:
             _fail(name, "with k=1 the sample must always be the largest logit", "top-1 sampling is greedy decoding")
+    first, again = _rng(5), _rng(5)
+    runs = [[int(_call(name, fn, logits.copy(), 3, 1.0, r)) for _ in range(30)] for r in (first, again)]
+    if runs[0] != runs[1]:
+        _fail(name, "two generators with the same seed gave different samples: your function draws its randomness "
+              "from somewhere else", "draw only with the rng you were given, never with np.random or random")
     _passed(name, f"sample frequencies match the top-k softmax for 4 (k, temperature) pairs ({draws} draws each)")
 
 

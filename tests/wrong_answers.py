@@ -469,11 +469,13 @@ def error_positions(prediction, target, *, tail=True, first_only=False, base=0, 
 # ---------------------------------------------------------------- 12, 13 ------
 
 
-def sample_top_k(logits, k, temperature, rng, *, smallest=False, position=False, temp=True):
+def sample_top_k(logits, k, temperature, rng, *, smallest=False, position=False, temp=True, drop_one=False, global_rng=False):
     z = np.asarray(logits, dtype=float) / (temperature if temp else 1.0)
     keep = np.argsort(z)[:k] if smallest else np.argsort(z)[-k:]
+    if drop_one and k > 1:
+        keep = np.argsort(z)[-k + 1:]  # one id too few: -k + 1 where -k was meant
     p = np.exp(z[keep] - z[keep].max())
-    j = int(rng.choice(k, p=p / p.sum()))
+    j = int((np.random if global_rng else rng).choice(len(keep), p=p / p.sum()))
     return j if position else int(keep[j])
 
 
@@ -816,7 +818,9 @@ WRONG: dict[str, list[Wrong]] = {
         ("temperature ignored", lambda z, k, T, rng: sample_top_k(z, k, T, rng, temp=False), "temperature is ignored"),
         ("k smallest", lambda z, k, T, rng: sample_top_k(z, k, T, rng, smallest=True), "SMALLEST"),
         ("position, not id", lambda z, k, T, rng: sample_top_k(z, k, T, rng, position=True), "position inside the kept ids"),
-        ("greedy", lambda z, k, T, rng: int(np.argmax(z)), "frequencies"),
+        ("greedy", lambda z, k, T, rng: int(np.argmax(z)), "only 1 different id"),
+        ("one id too few", lambda z, k, T, rng: sample_top_k(z, k, T, rng, drop_one=True), "only 2 different id"),
+        ("np.random, not rng", lambda z, k, T, rng: sample_top_k(z, k, T, rng, global_rng=True), "draws its randomness"),
     ],
     # 13
     "stream_chunks": [
