@@ -81,6 +81,11 @@ def masked_softmax(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
         mask = _padding(rng, N, Tk)
         want = att.masked_softmax(scores, mask)
         got = _call(name, fn, scores.copy(), mask.copy())
+        kept = np.broadcast_to(mask[:, None, :], want.shape)
+        arr = np.asarray(got, dtype=float) if isinstance(got, np.ndarray) else None
+        if arr is not None and arr.shape == want.shape and np.isnan(arr).any() and np.all(np.nan_to_num(arr)[kept] == 0.0):
+            _fail(name, "the real keys get weight 0 and the rows without padding are NaN: the mask is used the wrong way round",
+                  "True in the mask means the key may be attended to; it is the False keys that must get no weight")
         _mistake(name, got, want, [
             (_softmax(scores), "the masked keys get weight: it is the plain softmax, the mask was not used",
              "padding must get no attention at all; use the mask on the scores, before the softmax"),
@@ -232,6 +237,13 @@ def causal_self_attention(fn: Callable[..., Any]) -> None:
         q, k, v = x @ Wq, x @ Wk, x @ Wv
         want_c, want_w = att.dot_product_attention(q, k, v, att.causal_mask(T))
         context, weights = _unpack(name, _call(name, fn, x.copy(), Wq.copy(), Wk.copy(), Wv.copy()), 2, "context, weights")
+        if want_w.shape != want_c.shape and np.shape(context) == want_w.shape and np.shape(weights) == want_c.shape:
+            _fail(name, "the two results come back in the wrong order: the first has the shape of the weights",
+                  "return context first, then the weights")
+        w_arr = np.asarray(weights, dtype=float) if np.shape(weights) == want_w.shape else None
+        if w_arr is not None and np.isnan(w_arr[:, 0]).all() and not np.isnan(w_arr[:, 1:]).any():
+            _fail(name, "the first step's weights are NaN: step 0 has no key left to look at",
+                  "query i may see keys j <= i, its own step included: keep the diagonal")
         scale = 1 / np.sqrt(dk)
         anti = np.triu(np.ones((T, T), bool))[None]
         _mistake(name, weights, want_w, [

@@ -175,6 +175,9 @@ def confusion_matrix(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None
              "several examples fall in the same cell: add 1 for each (+=), do not assign (=)"),
         ])
         _compare(name, "the confusion matrix", got, want, "entry [i, j] counts the examples of true class i predicted as j")
+        if not np.issubdtype(np.asarray(got).dtype, np.integer):
+            _fail(name, f"the counts are right but their dtype is {np.asarray(got).dtype}, not an integer type",
+                  "counts are whole numbers: make the matrix with an integer dtype")
     _passed(name, "counts correct on 3 cases")
 
 
@@ -618,7 +621,8 @@ def shuffle_words(fn: Callable[[np.ndarray, np.random.Generator], np.ndarray]) -
               "draw the random order from the rng you are given, not from np.random or another generator")
     if all(np.array_equal(_shuffled(name, fn, ids, seed=7), _shuffled(name, fn, ids, seed=s)) for s in (8, 9)):
         _fail(name, "the order does not depend on rng: three different generators gave the same result",
-              "a fixed rearrangement (reversing, sorting, rotating by a fixed step) is not a random order")
+              "a fixed rearrangement (reversing, sorting, rotating by a fixed step) or a generator you made "
+              "yourself is not the random order asked for: draw it from the rng argument")
     same = np.tile(np.r_[np.arange(1, 7), 0, 0], (40, 1))  # 40 copies of one sentence of 6 words
     got = _shuffled(name, fn, same, seed=11)
     if len({tuple(row) for row in got.astype(int).tolist()}) == 1:

@@ -702,6 +702,7 @@ WRONG: dict[str, list[Wrong]] = {
         ("fractions", lambda t, p: confusion_matrix(t, p) / len(t), "fractions"),
         ("= instead of +=", _cm_assign, r"set, not counted"),
         ("sized by the classes present", _cm_unique, r"shape \(1, 1\), expected \(2, 2\)"),
+        ("float counts", lambda t, p: confusion_matrix(t, p).astype(float), "not an integer type"),
     ],
     # 10
     "sentence_accuracy": [
@@ -1020,6 +1021,7 @@ WRONG.update({
         ("no max shift", lambda s, m: np.where(_where_mask(m), np.exp(s), 0.0) / np.where(_where_mask(m), np.exp(s), 0.0).sum(
             -1, keepdims=True), "NaN or inf"),
         ("a finite penalty", lambda s, m: softmax(np.where(_where_mask(m), s, s - 30.0)), "not exactly 0"),
+        ("mask inverted", lambda s, m: softmax(np.where(_where_mask(m), -np.inf, s)), "wrong way round"),
     ],
     "additive_scores": [
         ("tanh of each projection", lambda q, k, Wq, Wk, w: (np.tanh(q @ Wq)[:, :, None, :] + np.tanh(k @ Wk)[:, None, :, :]) @ w,
@@ -1044,6 +1046,9 @@ WRONG.update({
         ("divided by dk", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, scale="d"), "not by its square root"),
         ("zeroed after the softmax", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, zero_after=True),
          "no longer sum to 1"),
+        ("diagonal left out", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, tri=lambda a: np.tril(a, -1)),
+         "step 0 has no key"),
+        ("(weights, context)", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv)[::-1], "wrong order"),
     ],
 })
 
