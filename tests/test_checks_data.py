@@ -149,115 +149,15 @@ def test_wrong_answer_fails(name: str, wrong: Callable[..., Any], message: str) 
 # --- 08: contrast pairs and the shuffle test (appended) ---------------------------
 
 
-def contrast_pair(template, decides, positive, negative):
-    first = template.replace("{x}", positive).replace("{y}", negative)
-    second = template.replace("{x}", negative).replace("{y}", positive)
-    return (first, int(decides == "x")), (second, int(decides == "y"))
+# One table of right and wrong answers for these two checks: tests/wrong_answers.py's (the suite that proves
+# every check catches the usual mistakes); here the same answers must also keep the second hint and give no
+# solution line away.
+import wrong_answers as W  # noqa: E402  (tests/ is on sys.path, as for tests/test_wrong_answers.py)
 
-
-def shuffle_words(ids, rng):
-    out = ids.copy()
-    for row in out:
-        n = int((row != 0).sum())
-        row[:n] = rng.permutation(row[:n])
-    return out
-
-
-REFERENCE.update({"contrast_pair": contrast_pair, "shuffle_words": shuffle_words})
 APPENDED = ("contrast_pair", "shuffle_words")
-
-
-def _fill(t, p, n):
-    return t.replace("{x}", p).replace("{y}", n)
-
-
-def _labels_by_x(t, d, p, n):  # ignores `decides`: the word in {x} always decides
-    return (_fill(t, p, n), 1), (_fill(t, n, p), 0)
-
-
-def _labels_reversed(t, d, p, n):
-    (s1, l1), (s2, l2) = contrast_pair(t, d, p, n)
-    return (s1, 1 - l1), (s2, 1 - l2)
-
-
-def _same_sentence_twice(t, d, p, n):
-    return (_fill(t, p, n), int(d == "x")), (_fill(t, p, n), int(d == "y"))
-
-
-def _swap_by_replace(t, d, p, n):  # edits the first sentence: the second replace undoes the first
-    first = _fill(t, p, n)
-    return (first, int(d == "x")), (first.replace(p, n).replace(n, p), int(d == "y"))
-
-
-def _equal_labels(t, d, p, n):
-    (s1, _), (s2, _) = contrast_pair(t, d, p, n)
-    return (s1, 1), (s2, 1)
-
-
-def _in_place(ids, rng):
-    for row in ids:
-        k = int((row != 0).sum())
-        row[:k] = rng.permutation(row[:k])
-    return ids
-
-
-def _whole_row(ids, rng):  # the padding is shuffled in with the words
-    return np.stack([rng.permutation(row) for row in ids])
-
-
-def _rows_not_words(ids, rng):
-    return rng.permutation(ids)  # permutes along axis 0: whole sentences change places
-
-
-def _reversed(ids, rng):
-    out = ids.copy()
-    for row in out:
-        k = int((row != 0).sum())
-        row[:k] = row[:k][::-1]
-    return out
-
-
-def _global_random(ids, rng):
-    out = ids.copy()
-    for row in out:
-        k = int((row != 0).sum())
-        row[:k] = np.random.permutation(row[:k])
-    return out
-
-
-def _random_rotation(ids, rng):  # random, but only k of the k! orders
-    out = ids.copy()
-    for row in out:
-        k = int((row != 0).sum())
-        row[:k] = np.roll(row[:k], int(rng.integers(k)))
-    return out
-
-
-def _one_order_for_all(ids, rng):
-    out = ids.copy()
-    order = rng.permutation(ids.shape[1])
-    for row in out:
-        k = int((row != 0).sum())
-        row[:k] = row[:k][[i for i in order if i < k]]
-    return out
-
-
-WRONG_APPENDED = [
-    ("contrast_pair", _labels_by_x, "follow the word in"),
-    ("contrast_pair", _labels_reversed, "wrong way round"),
-    ("contrast_pair", _same_sentence_twice, "the same"),
-    ("contrast_pair", _swap_by_replace, "not have the same words"),
-    ("contrast_pair", _equal_labels, "both sentences have label"),
-    ("contrast_pair", lambda t, d, p, n: [_fill(t, p, n), _fill(t, n, p)], "expected a tuple of 2"),
-    ("shuffle_words", _in_place, "changed the array it was given"),
-    ("shuffle_words", _whole_row, "padding moved"),
-    ("shuffle_words", _rows_not_words, "rows"),
-    ("shuffle_words", _reversed, "does not depend on rng"),
-    ("shuffle_words", _global_random, "same state gave different orders"),
-    ("shuffle_words", _random_rotation, "of the 24 possible orders"),
-    ("shuffle_words", _one_order_for_all, "same order"),
-    ("shuffle_words", lambda ids, rng: ids.copy(), "original order"),
-]
+REFERENCE.update({name: W.RIGHT[name] for name in APPENDED})
+WRONG_APPENDED = [(name, wrong, message) for name in APPENDED for _, wrong, message in W.WRONG[name]]
+assert len(WRONG_APPENDED) >= 12, "wrong_answers.py lost 08's wrong answers"
 
 
 @pytest.mark.parametrize("name", APPENDED)
