@@ -1002,6 +1002,11 @@ def causal_self_attention(x, Wq, Wk, Wv, *, tri=np.tril, scale="sqrt", zero_afte
     return w @ v, w
 
 
+def _csa_transposed(x, Wq, Wk, Wv):  # k q^T instead of q k^T: every query's column sums to 1
+    w = causal_self_attention(x, Wq, Wk, Wv)[1].transpose(0, 2, 1)
+    return w @ (x @ Wv), w
+
+
 def _wa_spaces_only(weights, text):
     out, pos = [], 0
     for word in text.split(" "):
@@ -1022,6 +1027,8 @@ WRONG.update({
             -1, keepdims=True), "NaN or inf"),
         ("a finite penalty", lambda s, m: softmax(np.where(_where_mask(m), s, s - 30.0)), "not exactly 0"),
         ("mask inverted", lambda s, m: softmax(np.where(_where_mask(m), -np.inf, s)), "wrong way round"),
+        ("softmax over the queries", lambda s, m: np.where(_where_mask(m), softmax(np.where(_where_mask(m), s, -np.inf), axis=1),
+                                                           0.0), "over the queries"),
     ],
     "additive_scores": [
         ("tanh of each projection", lambda q, k, Wq, Wk, w: (np.tanh(q @ Wq)[:, :, None, :] + np.tanh(k @ Wk)[:, None, :, :]) @ w,
@@ -1038,6 +1045,8 @@ WRONG.update({
          "one character late"),
         ("the weight, not the position", lambda W_, t: [(w, float(W_[s:s + len(w)].mean(axis=0).max())) for w, s in _word_spans(t)],
          "expected an int"),
+        ("mean over the keys", lambda W_, t: [(w, int(W_[s:s + len(w)].mean(axis=1).argmax())) for w, s in _word_spans(t)],
+         "got position"),
     ],
     "causal_self_attention": [
         ("no causal mask", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, tri=lambda a: a), "causal mask is missing"),
@@ -1049,6 +1058,7 @@ WRONG.update({
         ("diagonal left out", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv, tri=lambda a: np.tril(a, -1)),
          "step 0 has no key"),
         ("(weights, context)", lambda x, Wq, Wk, Wv: causal_self_attention(x, Wq, Wk, Wv)[::-1], "wrong order"),
+        ("weights transposed", lambda x, Wq, Wk, Wv: _csa_transposed(x, Wq, Wk, Wv), "transposed"),
     ],
 })
 
