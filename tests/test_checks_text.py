@@ -12,7 +12,6 @@ from check_suite import check_suite
 
 from rnnkit import checks_text
 
-
 CASES: dict[str, tuple[Any, list[Any], str]] = {
     n: (W.RIGHT[n], [fn for _, fn, _ in W.WRONG[n]], W.WRONG[n][0][2]) for n in checks_text.CHECKS
 }

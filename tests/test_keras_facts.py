@@ -423,7 +423,6 @@ def test_13_a_mask_sends_lstm_and_gru_to_the_generic_loop_on_torch_and_jax(kind:
 # JAX every new shape compiles, and these tests run on three backends.
 
 import importlib.util  # noqa: E402
-import inspect  # noqa: E402
 import pathlib  # noqa: E402
 import re  # noqa: E402
 

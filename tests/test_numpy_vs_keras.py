@@ -17,7 +17,7 @@ pytestmark = pytest.mark.keras
 N, T, D, H = 3, 7, 5, 6
 
 
-def _run(layer: "keras.layers.Layer", x: np.ndarray, h0: list[np.ndarray]) -> list[np.ndarray]:
+def _run(layer: keras.layers.Layer, x: np.ndarray, h0: list[np.ndarray]) -> list[np.ndarray]:
     inputs = keras.Input((T, D))
     states = [keras.Input((H,)) for _ in h0]
     model = keras.Model([inputs, *states], layer(inputs, initial_state=states))
@@ -32,7 +32,7 @@ def data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             rng.standard_normal((N, H)).astype("float32") * 0.5)
 
 
-def _randomise(layer: "keras.layers.Layer", seed: int) -> list[np.ndarray]:
+def _randomise(layer: keras.layers.Layer, seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)  # non-zero biases, so a wrong bias layout would show
     weights = [(w + rng.standard_normal(w.shape) * 0.3).astype("float32") for w in layer.get_weights()]
     layer.set_weights(weights)
