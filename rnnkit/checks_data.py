@@ -455,35 +455,35 @@ def gapped_windows(fn: Callable[[np.ndarray, int, int, int, int], tuple[np.ndarr
         where = f"for T={T}, input_len={L}, horizon={H}, gap={gap}, stride={stride}"
         got_X, got_Y = _as_array(name, "X", X), _as_array(name, "Y", Y)
         if got_X.ndim == 3 and got_X.shape == (n, L, 1):
-            _fail(name, f"{where} X has shape {got_X.shape}, expected {(n, L)}: a feature axis too many",
+            _fail(name, f"{where}, X has shape {got_X.shape}, expected {(n, L)}: a feature axis too many",
                   "the series is 1-D, so each window is a row of input_len values: X is (N, input_len)")
         if got_X.ndim == 2 and got_X.shape[1] == L and got_X.shape[0] != n:
             k = got_X.shape[0]
             if k == len(_gapped(series, L, H, gap, 1)[0]) and stride > 1:
-                _fail(name, f"{where} you made {k} windows, expected {n}: one for every step, as if stride were 1",
+                _fail(name, f"{where}, you made {k} windows, expected {n}: one for every step, as if stride were 1",
                       "the windows start stride steps apart")
             if k == n + 1 or (k > n and k == len(_gapped(series, L, H, 0, stride)[0])):
-                _fail(name, f"{where} you made {k} windows, expected {n}: the last one has no room for its targets",
+                _fail(name, f"{where}, you made {k} windows, expected {n}: the last one has no room for its targets",
                       "count the values a window needs, from its first input to its last target: the gap is part of it")
             if k == n - 1:
-                _fail(name, f"{where} you made {k} windows, expected {n}: the last window that fits is missing",
+                _fail(name, f"{where}, you made {k} windows, expected {n}: the last window that fits is missing",
                       "a window fits when its last target is the last value of the series, or earlier")
-            _fail(name, f"{where} you made {k} windows, expected {n}",
+            _fail(name, f"{where}, you made {k} windows, expected {n}",
                   "count the starts 0, stride, 2 * stride, ... whose window (inputs, gap and targets) fits in the series")
         _compare(name, f"X ({where})", got_X, want_X, "window i holds input_len consecutive values starting at i * stride")
         _mistake(name, got_Y, want_Y, [
-            (_gapped(series, L, H, gap, stride, target_start=L)[1], f"{where} the targets start right after the window: "
-             "the gap is missing", "between the last input and the first target there are gap values that neither "
-             "the model sees nor it must forecast"),
-            (_gapped(series, L, H, gap, stride, target_start=L + gap - 1)[1], f"{where} the targets start one step early",
+            (_gapped(series, L, H, gap, stride, target_start=L)[1], f"{where}, the targets start right after the window: "
+             "the gap is missing", "between the last input and the first target lie gap values that the model "
+             "neither sees nor forecasts"),
+            (_gapped(series, L, H, gap, stride, target_start=L + gap - 1)[1], f"{where}, the targets start one step early",
              "with gap=0 the first target is the value right after the window; each unit of gap moves it one step later"),
-            (_gapped(series, L, H, gap, stride, target_start=L + gap + 1)[1], f"{where} the targets start one step late",
+            (_gapped(series, L, H, gap, stride, target_start=L + gap + 1)[1], f"{where}, the targets start one step late",
              "with gap=0 the first target is the value right after the window; each unit of gap moves it one step later"),
-            (_gapped(series, L, H, gap, stride, target_start=gap)[1], f"{where} the targets start gap steps after the "
+            (_gapped(series, L, H, gap, stride, target_start=gap)[1], f"{where}, the targets start gap steps after the "
              "window's FIRST value, inside the window", "count the gap from the end of the window, not from its start"),
         ])
         if got_Y.shape == (n, gap + H) and gap:
-            _fail(name, f"{where} Y has shape {got_Y.shape}, expected {(n, H)}: the gap values are in the targets",
+            _fail(name, f"{where}, Y has shape {got_Y.shape}, expected {(n, H)}: the gap values are in the targets",
                   "the gap is skipped: the targets are only the horizon values after it")
         _compare(name, f"Y ({where})", got_Y, want_Y, "the targets of a window are the horizon values that start gap "
                  "steps after its last input")
