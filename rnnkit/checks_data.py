@@ -434,8 +434,8 @@ def _gapped(series: np.ndarray, L: int, H: int, gap: int, stride: int, *, n: int
 
 @_check(more="one window uses input_len + gap + horizon consecutive values, from its first input to its last target; "
         "the windows start at 0, stride, 2 * stride, ... for as long as a window that starts there still fits in the "
-        "series (count the starts with a floor division, and do not forget the start at 0); the targets of the window "
-        "that starts at s begin gap values after its last input, at s + input_len + gap",
+        "series (count the starts with a floor division, and do not forget the start at 0); the first target of the "
+        "window that starts at s sits at index s + input_len + gap (with gap = 0, right after the window)",
         reference=("rnnkit.data.make_windows",))
 def gapped_windows(fn: Callable[[np.ndarray, int, int, int, int], tuple[np.ndarray, np.ndarray]]) -> None:
     """Check ``fn(series (T,), input_len, horizon, gap, stride) -> (X (N, L), Y (N, H))``.
