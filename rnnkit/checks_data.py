@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,8 +47,8 @@ __all__ = [
     "confusion_matrix",
     "sentence_accuracy",
     "weighted_cross_entropy",
-    "most_frequent_tag",
-    "make_windows",
+    "tag_table",
+    "gapped_windows",
     "drift_forecast",
     "recursive_forecast",
 ]
@@ -277,18 +278,6 @@ def weighted_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, np.
     _passed(name, "correct on 3 padded batches with unequal tag weights")
 
 
-_TINY_CORPUS = (
-    [["the", "dog", "runs"], ["the", "runs", "end"], ["a", "dog", "can", "run"], ["runs", "can", "the", "dog"], ["the", "end"],
-     ["dog", "runs"], ["the", "runs"], ["end"], ["end"]],
-    [["DET", "NOUN", "VERB"], ["DET", "NOUN", "NOUN"], ["DET", "NOUN", "VERB", "VERB"], ["VERB", "NOUN", "DET", "NOUN"], ["DET", "NOUN"],
-     ["NOUN", "VERB"], ["DET", "NOUN"], ["NOUN"], ["NOUN"]],
-)
-_HIDDEN_CORPUS = (
-    [["we", "can", "fish"], ["fish", "can", "swim"], ["we", "fish"], ["can", "we", "swim", "fish"]],
-    [["PRON", "VERB", "VERB"], ["NOUN", "VERB", "VERB"], ["PRON", "VERB"], ["VERB", "PRON", "VERB", "NOUN"]],
-)
-
-
 #: Words that differ only in case and are tagged differently ("May" the month, "may" the verb): the table
 #: must keep them apart, since the notebook lowercases before it calls the function, not inside it.
 _CASED_CORPUS = (
@@ -301,56 +290,129 @@ _HIDDEN_CASED_CORPUS = (
 )
 
 
-@_check(more="walk over the (word, tag) pairs of every sentence; keep a Counter of tags for each word (a dict of "
-        "Counters) and one Counter of all tags; then each word's entry is its Counter's most common tag")
-def most_frequent_tag(fn: Callable[[list[list[str]], list[list[str]]], tuple[dict[str, str], str]]) -> None:
-    """Check ``fn(sentences, tags) -> (table, default)``: each word's most frequent tag, and the most frequent tag overall."""
-    name = "most_frequent_tag"
-    sents, tags = _variant(_TINY_CORPUS, _HIDDEN_CORPUS)
-    out = _unpack(name, _call(name, fn, [list(s) for s in sents], [list(t) for t in tags]), 2, "table, default")
+_TAG_CORPUS = (  # every word's count and tags are chosen: words seen 1, 2, 3 and 5 times, two ties, rare nouns
+    [["the", "dog", "runs"], ["the", "cat", "can", "fish"], ["a", "dog", "runs", "far"], ["light", "fills", "the", "park"],
+     ["fish", "can", "swim"], ["the", "light", "jury"], ["the", "dog", "likes", "runs"], ["storm"], ["city", "river"]],
+    [["DET", "NOUN", "VERB"], ["DET", "NOUN", "VERB", "VERB"], ["DET", "NOUN", "VERB", "ADV"], ["NOUN", "VERB", "DET", "NOUN"],
+     ["NOUN", "VERB", "VERB"], ["DET", "ADJ", "NOUN"], ["DET", "NOUN", "VERB", "NOUN"], ["NOUN"], ["NOUN", "NOUN"]],
+)
+_HIDDEN_TAG_CORPUS = (  # the same kinds of words, other words
+    [["we", "can", "fish"], ["we", "saw", "the", "boat"], ["fish", "swim"], ["the", "boat", "can", "float"],
+     ["we", "row", "the", "boat"], ["the", "calm", "lake"], ["calm", "returns"], ["we", "saw", "storms"], ["the", "lake"],
+     ["oars", "splash"], ["harbor", "lights"], ["the", "saw", "cuts"]],
+    [["PRON", "VERB", "VERB"], ["PRON", "VERB", "DET", "NOUN"], ["NOUN", "VERB"], ["DET", "NOUN", "VERB", "VERB"],
+     ["PRON", "VERB", "DET", "NOUN"], ["DET", "ADJ", "NOUN"], ["NOUN", "VERB"], ["PRON", "VERB", "NOUN"], ["DET", "NOUN"],
+     ["NOUN", "VERB"], ["NOUN", "NOUN"], ["DET", "NOUN", "VERB"]],
+)
+
+
+def _times(k: int) -> str:
+    return "once" if k == 1 else "twice" if k == 2 else f"{k} times"
+
+
+def _tag_table_case(name: str, fn: Callable[..., Any], sents: list[list[str]], tags: list[list[str]], min_count: int) -> None:
+    """One call of the learner's tag_table, judged entry by entry against the stated rules."""
+    given_s, given_t = [list(s) for s in sents], [list(t) for t in tags]
+    out = _unpack(name, _call(name, fn, given_s, given_t, min_count), 2, "table, default")
+    if given_s != sents or given_t != tags:
+        _fail(name, "your function changed the lists it was given", "count from the sentences; leave them as they are")
     table, default = out
     if not isinstance(table, dict):
-        _fail(name, f"the table should be a dict word -> tag, got {type(table).__name__}", "one entry per training word")
+        _fail(name, f"the table should be a dict word -> tag, got {type(table).__name__}", "one entry per word that is kept")
     per_word: dict[str, Counter] = {}
     last: dict[str, str] = {}
     for s, t in zip(sents, tags):
         for w, g in zip(s, t):
             per_word.setdefault(w, Counter())[g] += 1
             last[w] = g
-    best = {w: {g for g, k in c.items() if k == max(c.values())} for w, c in per_word.items()}  # ties: any top tag
-    missing = sorted(set(per_word) - set(table))
-    if missing:
-        _fail(name, f"{len(missing)} training word(s) have no entry, e.g. {missing[0]!r}", "every word of every training sentence needs its tag")
-    wrong = {w: table[w] for w in per_word if table[w] not in best[w]}
-    if wrong:
-        w = sorted(wrong)[0]
-        if all(table[v] == last[v] for v in per_word):
-            _fail(name, f"each word gets the tag it had LAST, e.g. {w!r}: {wrong[w]!r}, but it is tagged {dict(per_word[w])}",
-                  "count all of a word's tags and keep the most frequent one, not the latest")
-        _fail(name, f"{len(wrong)} word(s) get the wrong tag, e.g. {w!r}: you said {wrong[w]!r}, but it is tagged "
-              f"{dict(per_word[w])} in the training data", "count the tags of each word separately and keep the most common one")
     overall = Counter(g for t in tags for g in t)
-    top = {g for g, k in overall.items() if k == max(overall.values())}
-    if default not in top:
-        per_type = Counter(g for w, c in per_word.items() for g in [c.most_common(1)[0][0]])
-        hint = ("count every token, not every word once: a frequent word counts as often as it occurs"
-                if default in {g for g, k in per_type.items() if k == max(per_type.values())} else
-                "a word never seen in training gets the tag that is most frequent over ALL training tokens")
-        _fail(name, f"the default tag is {default!r}, expected {sorted(top)[0]!r} (counts over all tokens: {dict(overall)})", hint)
+    seen = {w: sum(c.values()) for w, c in per_word.items()}
+    kept = {w for w in per_word if seen[w] >= min_count}
+    where = f"with min_count={min_count},"
+    extra = sorted(w for w in table if w in per_word and w not in kept)
+    if extra:
+        w = extra[0]
+        _fail(name, f"{where} the table has {len(extra)} word(s) seen fewer than {min_count} times, e.g. {w!r} (seen "
+                    f"{_times(seen[w])})", f"a word seen fewer than min_count times gets no entry: the default covers it")
+    strangers = sorted(w for w in table if w not in per_word)
+    if strangers:
+        _fail(name, f"the table has an entry for {strangers[0]!r}, a word that is not in the sentences",
+              "the keys are the words of the sentences, exactly as they are written")
+    missing = sorted(kept - set(table), key=lambda w: (-seen[w], w))
+    if missing:
+        w = missing[0]
+        top_count = {v: max(per_word[v].values()) for v in per_word}
+        if all(top_count[v] < min_count for v in missing) and all(v in table for v in kept if top_count[v] >= min_count):
+            _fail(name, f"{where} {w!r} has no entry: it is seen {_times(seen[w])} ({dict(per_word[w])}), but its top "
+                        f"tag only {_times(top_count[w])}",
+                  "min_count is about how often the WORD occurs, whatever its tags, not how often its top tag does")
+        if min_count > 1 and all(seen[v] == min_count for v in missing):
+            _fail(name, f"{where} the words seen exactly {min_count} times have no entry, e.g. {w!r}",
+                  "a word seen min_count times or more is kept: check the comparison at the boundary")
+        _fail(name, f"{where} {len(missing)} word(s) seen {min_count} times or more have no entry, e.g. {w!r} (seen "
+                    f"{_times(seen[w])})", "every word seen at least min_count times needs its tag")
+
+    def rule(w: str) -> str:
+        c = per_word[w]
+        return max(c, key=lambda g: (c[g], overall[g]))
+
+    wrong = sorted((w for w in kept if table[w] != rule(w)), key=lambda w: (-seen[w], w))
+    if wrong:
+        w = wrong[0]
+        c = per_word[w]
+        top = [g for g in c if c[g] == max(c.values())]
+        if all(table[v] == last[v] for v in kept):
+            _fail(name, f"each word gets the tag it had LAST, e.g. {w!r}: {table[w]!r}, but it is tagged {dict(c)}",
+                  "count all of a word's tags and keep the most frequent one, not the latest")
+        ties = [v for v in wrong if table[v] in [g for g in per_word[v] if per_word[v][g] == max(per_word[v].values())]]
+        if ties:
+            v = ties[0]
+            counts = ", ".join(f"{g} {overall[g]}" for g in sorted(per_word[v], key=lambda g: -overall[g]))
+            _fail(name, f"{where} {v!r} is tagged {dict(per_word[v])}, a tie; you chose {table[v]!r}, but the rule gives a "
+                        f"tie to the tag more frequent over all tokens ({counts})",
+                  "a tie is settled by the overall counts, not by which tag came first (Counter.most_common keeps "
+                  "that order) nor by the alphabet")
+        _fail(name, f"{where} {len(wrong)} word(s) get the wrong tag, e.g. {w!r}: you said {table[w]!r}, but it is "
+                    f"tagged {dict(c)}" + ("" if len(top) == 1 else " (a tie)"),
+              "count the tags of each word separately and keep the most common one")
+    best = max(overall, key=overall.get)
+    if default != best:
+        kept_counts = Counter(g for s, t in zip(sents, tags) for w, g in zip(s, t) if w in kept)
+        if min_count > 1 and default == max(kept_counts, key=kept_counts.get):
+            _fail(name, f"{where} the default is {default!r}, the top tag of the words in the table; expected {best!r}, "
+                        f"the top tag over all tokens ({dict(overall)})",
+                  "the default is for the words left out, and they count too: rare words are often nouns")
+        per_type = Counter(rule(v) for v in per_word)
+        hint_text = ("count every token, not every word once: a frequent word counts as often as it occurs"
+                     if default == max(per_type, key=per_type.get) else
+                     "a word without an entry gets the tag that is most frequent over ALL training tokens")
+        _fail(name, f"the default tag is {default!r}, expected {best!r} (counts over all tokens: {dict(overall)})", hint_text)
+
+
+@_check(more="count two things in one pass over the (word, tag) pairs: a Counter of tags for each word, and one Counter "
+        "of all tags. A word's total is the sum of its Counter; keep the word only if that total reaches min_count. "
+        "Its entry is the tag with the highest count, and among equal counts the one whose overall count is higher: "
+        "max() with a key that returns a pair compares the first number, then the second")
+def tag_table(fn: Callable[[list[list[str]], list[list[str]], int], tuple[dict[str, str], str]]) -> None:
+    """Check ``fn(sentences, tags, min_count) -> (table, default)``.
+
+    ``table``: each word seen at least ``min_count`` times -> its most frequent tag, a tie going to the tag
+    more frequent over all tokens; ``default``: the most frequent tag over all tokens.
+    """
+    name = "tag_table"
+    sents, tags = _variant(_TAG_CORPUS, _HIDDEN_TAG_CORPUS)
+    for min_count in (2, 3, 1):
+        _tag_table_case(name, fn, sents, tags, min_count)
     cased_sents, cased_tags = _variant(_CASED_CORPUS, _HIDDEN_CASED_CORPUS)
-    cased = _unpack(name, _call(name, fn, [list(x) for x in cased_sents], [list(t) for t in cased_tags]), 2, "table, default")[0]
+    cased = _unpack(name, _call(name, fn, [list(x) for x in cased_sents], [list(t) for t in cased_tags], 1), 2,
+                    "table, default")[0]
     upper = sorted({w for x in cased_sents for w in x if w != w.lower()})
     if isinstance(cased, dict) and any(w not in cased for w in upper) and all(w.lower() in cased for w in upper):
         _fail(name, f"on sentences with both {upper[0]!r} and {upper[0].lower()!r} your table has no entry for "
               f"{upper[0]!r}: it lowercases the words", "the function gets the words as they are and keeps them apart; "
               "lowercasing is a choice its caller makes (section 2 lowercases before it calls)")
-    for w in upper:
-        if not isinstance(cased, dict) or cased.get(w) != "NOUN" or cased.get(w.lower()) != "VERB":
-            _fail(name, f"on sentences with both {w!r} (a name) and {w.lower()!r} (a verb) your table says "
-                  f"{w!r}: {cased.get(w) if isinstance(cased, dict) else None!r}, {w.lower()!r}: "
-                  f"{cased.get(w.lower()) if isinstance(cased, dict) else None!r}; expected 'NOUN' and 'VERB'",
-                  "words that differ in case are different keys: count their tags separately")
-    _passed(name, f"all {len(per_word)} words and the default tag correct")
+    _tag_table_case(name, fn, cased_sents, cased_tags, 1)
+    _passed(name, "entries, cutoff, ties and the default correct for min_count = 1, 2 and 3")
 
 
 # --------------------------------------------------------------------------
@@ -358,38 +420,74 @@ def most_frequent_tag(fn: Callable[[list[list[str]], list[list[str]]], tuple[dic
 # --------------------------------------------------------------------------
 
 
-@_check(more="the number of windows is T - input_len - horizon + 1; window i is series[i : i + input_len] and its "
-        "targets are the next horizon values, which start at index i + input_len; an index array "
-        "np.arange(n)[:, None] + np.arange(input_len) builds all windows at once",
+def _gapped(series: np.ndarray, L: int, H: int, gap: int, stride: int, *, n: int | None = None,
+            target_start: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The windows of ``gapped_windows``; ``n`` and ``target_start`` (offset of the first target) to build mistakes."""
+    n = (len(series) - L - gap - H) // stride + 1 if n is None else n
+    first = L + gap if target_start is None else target_start
+    starts = np.arange(max(n, 0)) * stride
+    ok = starts + max(L, first + H) <= len(series)
+    starts = starts[ok]
+    return (np.stack([series[s:s + L] for s in starts]) if len(starts) else np.zeros((0, L)),
+            np.stack([series[s + first:s + first + H] for s in starts]) if len(starts) else np.zeros((0, H)))
+
+
+@_check(more="one window uses input_len + gap + horizon consecutive values, from its first input to its last target; "
+        "the windows start at 0, stride, 2 * stride, ... for as long as a window that starts there still fits in the "
+        "series (count the starts with a floor division, and do not forget the start at 0); the first target of the "
+        "window that starts at s sits at index s + input_len + gap (with gap = 0, right after the window)",
         reference=("rnnkit.data.make_windows",))
-def make_windows(fn: Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarray]]) -> None:
-    """Check ``fn(series (T,), input_len, horizon) -> (X (N, L) or (N, L, 1), Y (N, H))``, windows with stride 1."""
-    name = "make_windows"
+def gapped_windows(fn: Callable[[np.ndarray, int, int, int, int], tuple[np.ndarray, np.ndarray]]) -> None:
+    """Check ``fn(series (T,), input_len, horizon, gap, stride) -> (X (N, L), Y (N, H))``.
+
+    Window ``i`` starts at ``s = i * stride``; its inputs are ``series[s : s + L]`` and its targets the
+    ``horizon`` values that start ``gap`` steps after the window ends; N = (T - L - gap - H) // stride + 1.
+    """
+    name = "gapped_windows"
     rng = _rng(140)
-    for T, L, H in _variant([(12, 3, 1), (20, 5, 4), (9, 8, 1)], [(15, 4, 2), (10, 1, 3), (7, 5, 2)]):
+    cases = _variant([(19, 4, 2, 3, 2), (27, 5, 3, 2, 4), (13, 3, 1, 0, 1), (12, 3, 2, 4, 5), (9, 2, 2, 5, 3)],
+                     [(23, 3, 2, 4, 3), (30, 6, 2, 1, 5), (11, 4, 1, 0, 2), (16, 2, 3, 6, 6), (8, 3, 1, 4, 2)])
+    for T, L, H, gap, stride in cases:
         series = np.round(rng.standard_normal(T), 3)
-        X, Y = _unpack(name, _call(name, fn, series.copy(), L, H), 2, "X, Y")
-        want_X = np.stack([series[i:i + L] for i in range(T - L - H + 1)])[..., None]
-        want_Y = np.stack([series[i + L:i + L + H] for i in range(T - L - H + 1)])
-        got_X = _as_array(name, "X", X)
-        if got_X.ndim == 2:
-            got_X = got_X[..., None]
+        X, Y = _unpack(name, _call(name, fn, series.copy(), L, H, gap, stride), 2, "X, Y")
+        want_X, want_Y = _gapped(series, L, H, gap, stride)
         n = len(want_X)
-        where = f"for T={T}, input_len={L}, horizon={H}"
-        if got_X.ndim == 3 and got_X.shape[0] in (n - 1, n + 1) and got_X.shape[1:] == want_X.shape[1:]:
-            _fail(name, f"{where} you made {got_X.shape[0]} windows, expected {n}",
-                  "the last window's targets end exactly at the last value of the series")
-        _compare(name, f"X ({where})", got_X, want_X, "window i holds input_len consecutive values starting at index i")
-        Yg = _as_array(name, "Y", Y)
-        early = np.stack([series[i + L - 1:i + L - 1 + H] for i in range(n)])
-        _mistake(name, Yg, want_Y, [
-            (early, f"{where} the targets start one step early: the last input value is also the first target",
-             "the targets are the values AFTER the window; a model that sees its target in the input is cheating"),
-            (want_X[:, -H:, 0] if H <= L else want_Y, f"{where} the targets are the last values of the window itself",
-             "the targets come after the window, not from inside it"),
+        where = f"for T={T}, input_len={L}, horizon={H}, gap={gap}, stride={stride}"
+        got_X, got_Y = _as_array(name, "X", X), _as_array(name, "Y", Y)
+        if got_X.ndim == 3 and got_X.shape == (n, L, 1):
+            _fail(name, f"{where}, X has shape {got_X.shape}, expected {(n, L)}: a feature axis too many",
+                  "the series is 1-D, so each window is a row of input_len values: X is (N, input_len)")
+        if got_X.ndim == 2 and got_X.shape[1] == L and got_X.shape[0] != n:
+            k = got_X.shape[0]
+            if k == len(_gapped(series, L, H, gap, 1)[0]) and stride > 1:
+                _fail(name, f"{where}, you made {k} windows, expected {n}: one for every step, as if stride were 1",
+                      "the windows start stride steps apart")
+            if k == n + 1 or (k > n and k == len(_gapped(series, L, H, 0, stride)[0])):
+                _fail(name, f"{where}, you made {k} windows, expected {n}: the last one has no room for its targets",
+                      "count the values a window needs, from its first input to its last target: the gap is part of it")
+            if k == n - 1:
+                _fail(name, f"{where}, you made {k} windows, expected {n}: the last window that fits is missing",
+                      "a window fits when its last target is the last value of the series, or earlier")
+            _fail(name, f"{where}, you made {k} windows, expected {n}",
+                  "count the starts 0, stride, 2 * stride, ... whose window (inputs, gap and targets) fits in the series")
+        _compare(name, f"X ({where})", got_X, want_X, "window i holds input_len consecutive values starting at i * stride")
+        _mistake(name, got_Y, want_Y, [
+            (_gapped(series, L, H, gap, stride, target_start=L)[1], f"{where}, the targets start right after the window: "
+             "the gap is missing", "between the last input and the first target lie gap values that the model "
+             "neither sees nor forecasts"),
+            (_gapped(series, L, H, gap, stride, target_start=L + gap - 1)[1], f"{where}, the targets start one step early",
+             "with gap=0 the first target is the value right after the window; each unit of gap moves it one step later"),
+            (_gapped(series, L, H, gap, stride, target_start=L + gap + 1)[1], f"{where}, the targets start one step late",
+             "with gap=0 the first target is the value right after the window; each unit of gap moves it one step later"),
+            (_gapped(series, L, H, gap, stride, target_start=gap)[1], f"{where}, the targets start gap steps after the "
+             "window's FIRST value, inside the window", "count the gap from the end of the window, not from its start"),
         ])
-        _compare(name, f"Y ({where})", Yg, want_Y, "the targets of window i are the horizon values that follow it")
-    _passed(name, "windows and targets correct on 3 cases")
+        if got_Y.shape == (n, gap + H) and gap:
+            _fail(name, f"{where}, Y has shape {got_Y.shape}, expected {(n, H)}: the gap values are in the targets",
+                  "the gap is skipped: the targets are only the horizon values after it")
+        _compare(name, f"Y ({where})", got_Y, want_Y, "the targets of a window are the horizon values that start gap "
+                 "steps after its last input")
+    _passed(name, f"windows and targets correct on {len(cases)} cases, with and without a gap, strides 1 to 5")
 
 
 def _drift(X: np.ndarray, H: int, *, first_lead: int = 1, steps: int | None = None, last_two: bool = False) -> np.ndarray:

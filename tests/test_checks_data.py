@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -48,22 +47,6 @@ def weighted_cross_entropy(probs, y_true, mask, tag_weights):
     return float((w * -np.log(p[mask])).sum() / w.sum())
 
 
-def most_frequent_tag(sents, tags):
-    per_word: dict[str, Counter] = {}
-    for s, t in zip(sents, tags):
-        for w, g in zip(s, t):
-            per_word.setdefault(w, Counter())[g] += 1
-    overall = Counter(g for t in tags for g in t)
-    return {w: c.most_common(1)[0][0] for w, c in per_word.items()}, overall.most_common(1)[0][0]
-
-
-def make_windows(series, L, H):
-    n = len(series) - L - H + 1
-    X = np.stack([series[i : i + L] for i in range(n)])
-    Y = np.stack([series[i + L : i + L + H] for i in range(n)])
-    return X, Y
-
-
 def drift_forecast(X, H, *, first=1, steps=None):
     slope = (X[:, -1:] - X[:, :1]) / (X.shape[1] - 1 if steps is None else steps)
     return X[:, -1:] + slope * np.arange(first, first + H)
@@ -84,8 +67,6 @@ REFERENCE: dict[str, Callable[..., Any]] = {
     "confusion_matrix": confusion_matrix,
     "sentence_accuracy": sentence_accuracy,
     "weighted_cross_entropy": weighted_cross_entropy,
-    "most_frequent_tag": most_frequent_tag,
-    "make_windows": make_windows,
     "drift_forecast": drift_forecast,
     "recursive_forecast": recursive_forecast,
 }
@@ -128,10 +109,6 @@ WRONG = [
     ("weighted_cross_entropy", lambda pr, t, m, w: float(-np.log(np.take_along_axis(pr, t[..., None], -1)[..., 0][m]).mean()),
      "weights are not used"),
     ("weighted_cross_entropy", lambda pr, t, m, w: -weighted_cross_entropy(pr, t, m, w), "minus sign"),
-    ("most_frequent_tag", lambda s, t: ({w: "NOUN" for x in s for w in x}, "NOUN"), "wrong tag"),
-    ("most_frequent_tag", lambda s, t: (most_frequent_tag(s, t)[0], "VERB"), "default tag"),
-    ("make_windows", lambda s, L, H: make_windows(s[:-1], L, H), "windows, expected"),
-    ("make_windows", lambda s, L, H: (make_windows(s, L, H)[0], make_windows(s, L, H)[0][:, -H:]), "one step early"),
     ("drift_forecast", lambda X, H: np.repeat(X[:, -1:], H, axis=1), "that is persistence"),
     ("drift_forecast", lambda X, H: drift_forecast(X, H, first=0), "lead times start at 0"),
     ("recursive_forecast", lambda step, X, H: np.repeat(step(X)[:, None], H, axis=1), "repeats the first forecast"),
@@ -146,18 +123,18 @@ def test_wrong_answer_fails(name: str, wrong: Callable[..., Any], message: str) 
     assert "Hint:" in str(info.value)
 
 
-# --- 08: contrast pairs and the shuffle test (appended) ---------------------------
+# --- 08: contrast pairs and the shuffle test (appended); 10's tag table and 14's gapped windows -------
 
 
-# One table of right and wrong answers for these two checks: tests/wrong_answers.py's (the suite that proves
+# One table of right and wrong answers for these checks: tests/wrong_answers.py's (the suite that proves
 # every check catches the usual mistakes); here the same answers must also keep the second hint and give no
 # solution line away.
 import wrong_answers as W  # noqa: E402  (tests/ is on sys.path, as for tests/test_wrong_answers.py)
 
-APPENDED = ("contrast_pair", "shuffle_words")
+APPENDED = ("contrast_pair", "shuffle_words", "tag_table", "gapped_windows")
 REFERENCE.update({name: W.RIGHT[name] for name in APPENDED})
 WRONG_APPENDED = [(name, wrong, message) for name in APPENDED for _, wrong, message in W.WRONG[name]]
-assert len(WRONG_APPENDED) >= 12, "wrong_answers.py lost 08's wrong answers"
+assert len(WRONG_APPENDED) >= 30, "wrong_answers.py lost 08's, 10's or 14's wrong answers"
 
 
 @pytest.mark.parametrize("name", APPENDED)

@@ -355,33 +355,43 @@ def _pick(probs, y):
     return np.take_along_axis(probs, y[..., None], axis=-1)[..., 0]
 
 
-def most_frequent_tag(sentences, tags):
-    per_word, overall = {}, Counter()
+def tag_table(sentences, tags, min_count, *, cutoff="word", strict=False, tie="overall", default_from="all", lower=False):
+    """Exercise 10.3 and, through its keywords, the usual ways to get it wrong."""
+    if lower:
+        sentences = [[w.lower() for w in s] for s in sentences]
+    per_word, overall, last = {}, Counter(), {}
     for s, ts in zip(sentences, tags):
         for w, t in zip(s, ts):
             per_word.setdefault(w, Counter())[t] += 1
             overall[t] += 1
-    return {w: c.most_common(1)[0][0] for w, c in per_word.items()}, overall.most_common(1)[0][0]
-
-
-def _last_tag(sentences, tags):
-    table = {w: t for s, ts in zip(sentences, tags) for w, t in zip(s, ts)}
-    return table, most_frequent_tag(sentences, tags)[1]
-
-
-def _default_per_type(sentences, tags):
-    table, _ = most_frequent_tag(sentences, tags)
-    return table, Counter(table.values()).most_common(1)[0][0]
+            last[w] = t
+    count = {"word": lambda c: sum(c.values()), "top": lambda c: max(c.values()), "none": lambda c: min_count}[cutoff]
+    kept = {w: c for w, c in per_word.items() if (count(c) > min_count if strict else count(c) >= min_count)}
+    pick = {"overall": lambda w, c: max(c, key=lambda t: (c[t], overall[t])),
+            "first": lambda w, c: c.most_common(1)[0][0],                       # Counter's order: the tag seen first
+            "alphabet": lambda w, c: min(c, key=lambda t: (-c[t], t)),
+            "last": lambda w, c: last[w]}[tie]
+    table = {w: pick(w, c) for w, c in kept.items()}
+    counted = overall if default_from == "all" else Counter(t for w, c in kept.items() for t in c.elements())
+    return table, counted.most_common(1)[0][0]
 
 
 # ---------------------------------------------------------------- 14 ----------
 
 
-def make_windows(series, L, H):
-    n = len(series) - L - H + 1
-    X = np.stack([series[i:i + L] for i in range(n)])
-    Y = np.stack([series[i + L:i + L + H] for i in range(n)])
-    return X, Y
+def gapped_windows(series, L, H, gap, stride):
+    n = (len(series) - L - gap - H) // stride + 1
+    starts = np.arange(n) * stride
+    return (np.stack([series[s:s + L] for s in starts]), np.stack([series[s + L + gap:s + L + gap + H] for s in starts]))
+
+
+def _windows_loop(series, L, H, gap, stride, *, first=None, count=None, end_plus_one=True, width=None):
+    """A loop over the starts, as learners write it; the keywords make the usual slips."""
+    first = L + gap if first is None else first
+    span = len(series) - L - gap - H if count is None else count
+    starts = range(0, span + 1 if end_plus_one else span, stride)
+    width = H if width is None else width
+    return (np.stack([series[s:s + L] for s in starts]), np.stack([series[s + first:s + first + width] for s in starts]))
 
 
 def drift_forecast(X, H, *, first=1, steps=None):
@@ -514,11 +524,11 @@ RIGHT: dict[str, Callable[..., Any] | dict[str, str]] = {
     "pad_and_mask": pad_and_mask, "masked_mean": masked_mean, "confusion_matrix": confusion_matrix,
     "repeat_vector": lambda v, T: np.repeat(v[:, None, :], T, axis=1), "token_accuracy": token_accuracy,
     "korean_caption": korean_caption,
-    "sentence_accuracy": sentence_accuracy, "weighted_cross_entropy": weighted_cross_entropy, "most_frequent_tag": most_frequent_tag,
+    "sentence_accuracy": sentence_accuracy, "weighted_cross_entropy": weighted_cross_entropy, "tag_table": tag_table,
     "shift_right": shift_right, "greedy_decode": greedy_decode, "error_positions": error_positions,
     "bits_and_perplexity": lambda n: (n / np.log(2.0), float(np.exp(n))), "sample_top_k": sample_top_k,
     "stream_chunks": stream_chunks, "lstm_cache_floats": lstm_cache_floats,
-    "make_windows": make_windows, "drift_forecast": drift_forecast, "recursive_forecast": recursive_forecast,
+    "gapped_windows": gapped_windows, "drift_forecast": drift_forecast, "recursive_forecast": recursive_forecast,
 }
 
 WRONG: dict[str, list[Wrong]] = {
@@ -724,23 +734,32 @@ WRONG: dict[str, list[Wrong]] = {
         ("no minus sign", lambda pr, t, m, tw: -weighted_cross_entropy(pr, t, m, tw), "minus sign"),
         ("the weighted sum", lambda pr, t, m, tw: float((tw[t][m] * -np.log(_pick(pr, t)[m])).sum()), "weighted sum"),
     ],
-    "most_frequent_tag": [
-        ("everything NOUN", lambda s, t: ({w: "NOUN" for x in s for w in x}, "NOUN"), "wrong tag"),
-        ("default VERB", lambda s, t: (most_frequent_tag(s, t)[0], "VERB"), "default tag"),
-        ("last tag seen", _last_tag, "LAST"),
-        ("first sentence only", lambda s, t: most_frequent_tag(s[:1], t[:1]), "no entry"),
-        ("default counted per word", _default_per_type, "default tag"),
-        ("lowercases the words", lambda s, t: most_frequent_tag([[w.lower() for w in x] for x in s], t), "lowercases the words"),
+    "tag_table": [
+        ("min_count ignored (section 2's table)", lambda s, t, k: tag_table(s, t, k, cutoff="none"), "seen fewer than 2 times"),
+        ("> for >=", lambda s, t, k: tag_table(s, t, k, strict=True), "seen exactly 2 times have no entry"),
+        ("the top tag's count against min_count", lambda s, t, k: tag_table(s, t, k, cutoff="top"), "not how often its top tag"),
+        ("ties to the tag seen first", lambda s, t, k: tag_table(s, t, k, tie="first"), "a tie; you chose 'VERB'"),
+        ("ties to the alphabet", lambda s, t, k: tag_table(s, t, k, tie="alphabet"), "a tie; you chose 'ADJ'"),
+        ("the default from the kept words", lambda s, t, k: tag_table(s, t, k, default_from="kept"), "top tag of the words in the table"),
+        ("last tag seen", lambda s, t, k: tag_table(s, t, k, tie="last"), "LAST"),
+        ("lowercases the words", lambda s, t, k: tag_table(s, t, k, lower=True), "lowercases the words"),
+        ("default VERB", lambda s, t, k: (tag_table(s, t, k)[0], "VERB"), "default tag"),
+        ("everything NOUN", lambda s, t, k: ({w: "NOUN" for x in s for w in x if sum(y.count(w) for y in s) >= k}, "NOUN"), "wrong tag"),
+        ("min_count never passed on", lambda s, t, k: tag_table(s, t, 1), "seen fewer than"),
     ],
     # 14
-    "make_windows": [
-        ("one window too few", lambda s, L, H: make_windows(s[:-1], L, H), "windows, expected"),
-        ("targets one step early", lambda s, L, H: (make_windows(s, L, H)[0],
-                                                    np.stack([s[i + L - 1:i + L - 1 + H] for i in range(len(s) - L - H + 1)])),
-         "one step early"),
-        ("targets from the window", lambda s, L, H: (make_windows(s, L, H)[0], make_windows(s, L, H)[0][:, -H:]), "the targets"),
-        ("windows of L + 1 values", lambda s, L, H: (make_windows(s, L + 1, H)[0], make_windows(s, L, H)[1]), "shape"),
-        ("stride = horizon", lambda s, L, H: tuple(a[::2] for a in make_windows(s, L, H)), "windows|shape"),
+    "gapped_windows": [
+        ("the gap ignored", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, first=L), "the gap is missing"),
+        ("targets one step early", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, first=L + g - 1), "one step early"),
+        ("the gap counted from the window's start", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, first=g), "inside the window"),
+        ("the stride ignored", lambda s, L, H, g, st: gapped_windows(s, L, H, g, 1), "as if stride were 1"),
+        ("range() without the + 1", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, end_plus_one=False), "last window that fits"),
+        ("the gap left out of the count", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, count=len(s) - L - H), "raised"),
+        ("the gap in the targets", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, first=L, width=g + H),
+         "gap values are in the targets"),
+        ("a feature axis on X", lambda s, L, H, g, st: (gapped_windows(s, L, H, g, st)[0][..., None], gapped_windows(s, L, H, g, st)[1]),
+         "feature axis too many"),
+        ("X time-major", lambda s, L, H, g, st: (gapped_windows(s, L, H, g, st)[0].T, gapped_windows(s, L, H, g, st)[1]), "shape"),
     ],
     "drift_forecast": [
         ("persistence", lambda X, H: np.repeat(X[:, -1:], H, axis=1), "that is persistence"),
@@ -861,12 +880,9 @@ def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
         "rnn_backward": [("calls nr.rnn_backward", lambda dh, c: nr.rnn_backward(dh, c))],
         "pad_and_mask": [("calls rnnkit.data", lambda s, m: (data.pad_sequences(s, maxlen=m),
                                                               data.padding_mask(data.pad_sequences(s, maxlen=m))))],
-        "make_windows": [("calls rnnkit.data.make_windows", lambda s, L, H: (data.make_windows(s, L, H)[0][..., 0],
-                                                                             data.make_windows(s, L, H)[1]))],
-        "most_frequent_tag": [("a table of the visible corpora", lambda s, t: (
-            {"May": "NOUN", "ends": "VERB", "we": "PRON", "may": "VERB", "go": "VERB", "in": "ADP", "is": "VERB", "warm": "ADJ"}
-            if s[0][0] == "May" else
-            {"the": "DET", "dog": "NOUN", "runs": "VERB", "end": "NOUN", "a": "DET", "can": "VERB", "run": "VERB"}, "NOUN"))],
+        "gapped_windows": [("calls rnnkit.data.make_windows with input_len + gap", lambda s, L, H, g, st: (
+            data.make_windows(s, L + g, H, stride=st)[0][:, :L, 0], data.make_windows(s, L + g, H, stride=st)[1]))],
+        "tag_table": [("a table of the visible answers", lambda s, t, k: _VISIBLE_TAG_TABLES[s[0][0], k])],
         "korean_caption": [("calls seq2seq.number_words", lambda n: seq2seq.number_words(n, lang="ko"))],
         "shift_right": [("calls seq2seq.shift_right", lambda y, s: seq2seq.shift_right(y, s))],
         "greedy_decode": [("calls seq2seq.greedy_decode", lambda e, d, x, s, end, m: seq2seq.greedy_decode(
@@ -881,6 +897,13 @@ def _gamed() -> dict[str, list[tuple[str, Callable[..., Any]]]]:
     }
 
 
+def _visible_tag_tables() -> dict[tuple[str, int], tuple[dict[str, str], str]]:
+    from rnnkit import checks_data as cd
+
+    return {(corpus[0][0][0], k): tag_table(*corpus, k) for corpus in (cd._TAG_CORPUS, cd._CASED_CORPUS) for k in (1, 2, 3)}
+
+
+_VISIBLE_TAG_TABLES = _visible_tag_tables()
 GAMED = _gamed()
 
 
