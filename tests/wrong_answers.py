@@ -359,20 +359,25 @@ def tag_table(sentences, tags, min_count, *, cutoff="word", strict=False, tie="o
     """Exercise 10.3 and, through its keywords, the usual ways to get it wrong."""
     if lower:
         sentences = [[w.lower() for w in s] for s in sentences]
-    per_word, overall, last = {}, Counter(), {}
+    per_word, overall, last, n_sentences = {}, Counter(), {}, Counter()
     for s, ts in zip(sentences, tags):
         for w, t in zip(s, ts):
             per_word.setdefault(w, Counter())[t] += 1
             overall[t] += 1
             last[w] = t
-    count = {"word": lambda c: sum(c.values()), "top": lambda c: max(c.values()), "none": lambda c: min_count}[cutoff]
-    kept = {w: c for w, c in per_word.items() if (count(c) > min_count if strict else count(c) >= min_count)}
+        n_sentences.update(set(s))
+    count = {"word": lambda w, c: sum(c.values()), "top": lambda w, c: max(c.values()), "none": lambda w, c: min_count,
+             "sentences": lambda w, c: n_sentences[w]}[cutoff]  # "sentences": how many sentences the word is in
+    kept = {w: c for w, c in per_word.items() if (count(w, c) > min_count if strict else count(w, c) >= min_count)}
+    in_table = Counter(t for c in kept.values() for t in c.elements())
     pick = {"overall": lambda w, c: max(c, key=lambda t: (c[t], overall[t])),
             "first": lambda w, c: c.most_common(1)[0][0],                       # Counter's order: the tag seen first
             "alphabet": lambda w, c: min(c, key=lambda t: (-c[t], t)),
-            "last": lambda w, c: last[w]}[tie]
+            "last": lambda w, c: last[w],
+            "kept": lambda w, c: max(c, key=lambda t: (c[t], in_table[t])),     # ties from the kept words' counts only
+            "overall_top": lambda w, c: max(c, key=overall.get)}[tie]           # the overall count alone decides
     table = {w: pick(w, c) for w, c in kept.items()}
-    counted = overall if default_from == "all" else Counter(t for w, c in kept.items() for t in c.elements())
+    counted = overall if default_from == "all" else in_table
     return table, counted.most_common(1)[0][0]
 
 
@@ -742,6 +747,10 @@ WRONG: dict[str, list[Wrong]] = {
         ("ties to the alphabet", lambda s, t, k: tag_table(s, t, k, tie="alphabet"), "a tie; you chose 'ADJ'"),
         ("the default from the kept words", lambda s, t, k: tag_table(s, t, k, default_from="kept"), "top tag of the words in the table"),
         ("last tag seen", lambda s, t, k: tag_table(s, t, k, tie="last"), "LAST"),
+        ("sentences counted, not tokens", lambda s, t, k: tag_table(s, t, k, cutoff="sentences"), "you counted sentences"),
+        ("ties from the kept words' tag counts", lambda s, t, k: tag_table(s, t, k, tie="kept"), "words in the table"),
+        ("always the tag most frequent overall", lambda s, t, k: tag_table(s, t, k, tie="overall_top"),
+         "the one most frequent over all tokens"),
         ("lowercases the words", lambda s, t, k: tag_table(s, t, k, lower=True), "lowercases the words"),
         ("default VERB", lambda s, t, k: (tag_table(s, t, k)[0], "VERB"), "default tag"),
         ("everything NOUN", lambda s, t, k: ({w: "NOUN" for x in s for w in x if sum(y.count(w) for y in s) >= k}, "NOUN"), "wrong tag"),
@@ -751,6 +760,7 @@ WRONG: dict[str, list[Wrong]] = {
     "gapped_windows": [
         ("the gap ignored", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, first=L), "the gap is missing"),
         ("targets one step early", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, first=L + g - 1), "one step early"),
+        ("targets one step late", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, first=L + g + 1), "one step late"),
         ("the gap counted from the window's start", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, first=g), "inside the window"),
         ("the stride ignored", lambda s, L, H, g, st: gapped_windows(s, L, H, g, 1), "as if stride were 1"),
         ("range() without the + 1", lambda s, L, H, g, st: _windows_loop(s, L, H, g, st, end_plus_one=False), "last window that fits"),
@@ -759,7 +769,7 @@ WRONG: dict[str, list[Wrong]] = {
          "gap values are in the targets"),
         ("a feature axis on X", lambda s, L, H, g, st: (gapped_windows(s, L, H, g, st)[0][..., None], gapped_windows(s, L, H, g, st)[1]),
          "feature axis too many"),
-        ("X time-major", lambda s, L, H, g, st: (gapped_windows(s, L, H, g, st)[0].T, gapped_windows(s, L, H, g, st)[1]), "shape"),
+        ("X time-major", lambda s, L, H, g, st: (gapped_windows(s, L, H, g, st)[0].T, gapped_windows(s, L, H, g, st)[1]), "transpose"),
     ],
     "drift_forecast": [
         ("persistence", lambda X, H: np.repeat(X[:, -1:], H, axis=1), "that is persistence"),
