@@ -366,6 +366,9 @@ def _tag_table_case(name: str, fn: Callable[..., Any], sents: list[list[str]], t
         _fail(name, f"{where} {len(missing)} word(s) seen {min_count} times or more have no entry, e.g. {w!r} (seen "
                     f"{_times(seen[w])})", "every word seen at least min_count times needs its tag")
 
+    def tops(v: str) -> list[str]:  # a word's top tags: more than one on a tie
+        return [g for g in per_word[v] if per_word[v][g] == max(per_word[v].values())]
+
     def rule(w: str) -> str:
         c = per_word[w]
         return max(c, key=lambda g: (c[g], overall[g]))
@@ -376,7 +379,6 @@ def _tag_table_case(name: str, fn: Callable[..., Any], sents: list[list[str]], t
     if wrong:
         w = wrong[0]
         c = per_word[w]
-        top = [g for g in c if c[g] == max(c.values())]
         if all(table[v] == last[v] for v in kept):
             _fail(name, f"each word gets the tag it had LAST, e.g. {w!r}: {table[w]!r}, but it is tagged {dict(c)}",
                   "count all of a word's tags and keep the most frequent one, not the latest")
@@ -384,9 +386,6 @@ def _tag_table_case(name: str, fn: Callable[..., Any], sents: list[list[str]], t
             _fail(name, f"each word gets, of its own tags, the one most frequent over all tokens, e.g. {w!r}: "
                         f"{table[w]!r}, but it is tagged {dict(c)}",
                   "a word's own tag counts decide; the overall counts only settle a tie between its top tags")
-
-        def tops(v: str) -> list[str]:
-            return [g for g in per_word[v] if per_word[v][g] == max(per_word[v].values())]
 
         ties = [v for v in wrong if table[v] in tops(v)]
         if ties:
@@ -403,7 +402,7 @@ def _tag_table_case(name: str, fn: Callable[..., Any], sents: list[list[str]], t
                   "a tie is settled by the overall counts, not by which tag came first (Counter.most_common keeps "
                   "that order) nor by the alphabet")
         _fail(name, f"{where} {len(wrong)} word(s) get the wrong tag, e.g. {w!r}: you said {table[w]!r}, but it is "
-                    f"tagged {dict(c)}" + ("" if len(top) == 1 else " (a tie)"),
+                    f"tagged {dict(c)}" + ("" if len(tops(w)) == 1 else " (a tie)"),
               "count the tags of each word separately and keep the most common one")
     best = max(overall, key=overall.get)
     if default != best:
