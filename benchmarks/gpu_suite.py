@@ -12,11 +12,16 @@ here imports), this runs, each measurement in fresh child processes:
 2. ``bptt_memory``: full vs truncated BPTT peak GPU memory and time for T = 100 ...
    10,000, chunks of 50 (``rnnkit.memory.bptt_sweep``), torch then jax.
 3. ``cells``: ``bench_cells`` on torch and jax, with its cuDNN rows.
-4. ``lm_train``: notebook 12's model (2 x 128 LSTM, embedding 32, batch 32 x 100
-   steps, Adam 4e-3 with global_clipnorm 1.0) trained by truncated BPTT on the torch
-   backend until its loss on the validation half of the held-out text is below
-   1.5 nats/char (HOML3's GRU reports 1.548 after 10 epochs on Shakespeare), then
-   scored once on the test half: time to that loss.
+4. ``lm_train``: notebook 12's model (2 x 256 LSTM, embedding 32, batch 64 x 100
+   steps, Adam 4e-3 with global_clipnorm 1.0, here at a constant rate) trained by
+   truncated BPTT on the torch backend until its loss on the validation half of the
+   held-out text is below that of notebook 12's strongest baseline, the Kneser-Ney
+   7-gram (``NGRAM``), on the same characters, then scored once on the test half
+   beside the 7-gram: the time to beat the counts. The target is computed here, by
+   the same code as in the notebook (1.212 nats/char there, on every validation
+   character; tests/test_benchmarks.py checks the two agree). On two CPU cores the
+   notebook's six epochs end at 1.329, above it: the GPU shows whether more epochs
+   get there, and how fast.
 
 Each step gets a share of the budget (``SHARES``; what a step leaves unused passes on
 to the next; a dry run has no shares) and nothing starts or runs past the end of the
@@ -73,7 +78,9 @@ STEPS = ("lm_speed", "bptt_memory", "cells", "lm_train")
 SHARES = {"lm_speed": 0.40, "bptt_memory": 0.22, "cells": 0.22, "lm_train": 1.0}  # of the budget
 BACKENDS = ("torch", "jax")
 D2L_SCRATCH_LSTM = 19_800  # tokens/s, d2l's scratch LSTM on a GPU (PyTorch), batch 32 x 35 steps x 256 units
-TARGET_LOSS = 1.5  # nats/char on held-out text (HOML3's GRU: 1.548 after 10 epochs)
+# Notebook 12's Kneser-Ney counting model, its order and discount chosen there on the validation text: lm_train's
+# target is its loss on the validation characters the LSTM is scored on (counted in the child, in about a second).
+NGRAM = {"order": 7, "discount": 0.9}
 
 GPU = {
     "speed_sizes": [(32, 35, 256), (128, 256, 512)],
@@ -82,8 +89,8 @@ GPU = {
     "separate": True,
     "memory": bench_lm.GPU_MEMORY,
     "cells_quick": False, "cells_repeats": 7, "cells_kinds": None,  # None: every cell
-    "lm_train": {"units": 128, "layers": 2, "embedding_dim": 32, "batch": 32, "seq_len": 100, "lr": 4e-3,
-                 "train_chars": None, "max_epochs": 60, "target": TARGET_LOSS},
+    "lm_train": {"units": 256, "layers": 2, "embedding_dim": 32, "batch": 64, "seq_len": 100, "lr": 4e-3,
+                 "train_chars": None, "max_epochs": 60, "ngram": NGRAM},
 }
 DRY = {
     "speed_sizes": bench_lm.QUICK_SPEED,
@@ -96,7 +103,7 @@ DRY = {
     "memory_backends": ["torch"],
     "cells_quick": True, "cells_repeats": 2, "cells_kinds": ["LSTM"],  # the code path, not every cell
     "lm_train": {"units": 16, "layers": 2, "embedding_dim": 8, "batch": 4, "seq_len": 25, "lr": 4e-3,
-                 "train_chars": 2_000, "held_chars": 2_000, "max_epochs": 2, "target": TARGET_LOSS},
+                 "train_chars": 2_000, "held_chars": 2_000, "max_epochs": 2, "ngram": NGRAM},
 }
 
 
@@ -157,30 +164,55 @@ def worker_env() -> dict[str, Any]:
     return info
 
 
+def notebook12_text(train_chars: int | None = None, held_chars: int | None = None) -> tuple[Any, Any, Any, Any]:
+    """Notebook 12's text as ids, cut in reading order as the notebook cuts it: (vocab, train, validation, test).
+
+    ``train_chars`` and ``held_chars`` keep only the start of the training text and of each held-out part (a dry run).
+    Needs numpy only.
+    """
+    from rnnkit import text
+    from rnnkit.data import load_novel
+
+    train_text, held_text = text.split_text(load_novel(), held_out=0.1)
+    val_text, test_text = text.split_text(held_text, held_out=0.5)  # validation for stopping, test scored once
+    vocab = text.CharVocab.from_text(train_text)
+    return (vocab, vocab.encode(train_text)[:train_chars], vocab.encode(val_text)[:held_chars],
+            vocab.encode(test_text)[:held_chars])
+
+
+def ngram_losses(train_ids: Any, ids: Any, vocab_size: int, ngram: dict[str, Any]) -> Any:
+    """(len(ids),) the loss (nats) of every character of ``ids`` under notebook 12's counting model fit on ``train_ids``."""
+    from rnnkit import text
+
+    model = text.NGramLM(ngram["order"], vocab_size, discount=ngram["discount"]).fit(train_ids)
+    return -model.log_probs(ids)
+
+
 def worker_lm_train(cfg: dict[str, Any], budget_s: float) -> None:
-    """Train notebook 12's model until the validation loss is below cfg["target"]; print JSON lines as it goes."""
+    """Train notebook 12's model until its validation loss is below the n-gram's; print JSON lines as it goes."""
     import keras
     import numpy as np
 
     from rnnkit import tbptt, text
-    from rnnkit.data import load_novel, stream_batches
+    from rnnkit.data import stream_batches
 
     t_start = time.perf_counter()
-    novel = load_novel()
-    train_text, held_text = text.split_text(novel, held_out=0.1)  # as notebook 12
-    val_text, test_text = text.split_text(held_text, held_out=0.5)  # validation for stopping, test scored once
-    vocab = text.CharVocab.from_text(train_text)
-    train_ids = vocab.encode(train_text)[: cfg.get("train_chars") or None]
-    held = cfg.get("held_chars") or None
-    val_ids, test_ids = vocab.encode(val_text)[:held], vocab.encode(test_text)[:held]
+    vocab, train_ids, val_ids, test_ids = notebook12_text(cfg.get("train_chars"), cfg.get("held_chars"))
     B, S = cfg["batch"], cfg["seq_len"]
     keras.utils.set_random_seed(0)
     model = tbptt.build_lm(len(vocab), units=cfg["units"], num_layers=cfg["layers"], rnn="lstm",
                            embedding_dim=cfg["embedding_dim"], name="notebook12_lm")
     trainer = tbptt.TBPTTTrainer(model, keras.optimizers.Adam(learning_rate=cfg["lr"], global_clipnorm=1.0))
+    # The target: the counts on exactly the validation characters evaluate_tbptt scores (B rows, whole chunks)
+    ngram_val = ngram_losses(train_ids, val_ids, len(vocab), cfg["ngram"])  # (len(val_ids),)
+    untrained, val_pos = tbptt.token_losses(model, val_ids, batch_size=B, seq_len=S)
+    target = float(ngram_val[val_pos].mean())
     print(json.dumps({"setup": {"params": int(model.count_params()), "train_chars": int(len(train_ids)),
                                 "val_chars": int(len(val_ids)), "test_chars": int(len(test_ids)),
                                 "chunks_per_epoch": (len(train_ids) - 1) // B // S,
+                                "ngram": cfg["ngram"], "target": target, "target_chars": int(len(val_pos)),
+                                "ngram_val_loss_every_char": float(ngram_val.mean()),
+                                "untrained_val_loss": float(untrained.mean()),
                                 "device": memory.device_name(), "backend": keras.config.backend(),
                                 "setup_s": time.perf_counter() - t_start}}), flush=True)
     train_s, epoch_s, reached = 0.0, None, None
@@ -201,12 +233,14 @@ def worker_lm_train(cfg: dict[str, Any], budget_s: float) -> None:
         row = {"epoch": epoch + 1, "updates": (epoch + 1) * len(losses), "train_loss": float(np.mean(losses)),
                "val_loss": float(val), "train_s": train_s, "wall_s": time.perf_counter() - t0}
         print(json.dumps({"epoch": row}), flush=True)
-        if val < cfg["target"]:
+        if val < target:
             reached = row
             break
-    test = tbptt.evaluate_tbptt(model, test_ids, batch_size=B, seq_len=S)  # once, for the model as it ends
+    test, test_pos = tbptt.token_losses(model, test_ids, batch_size=B, seq_len=S)  # once, for the model as it ends
+    ngram_test = ngram_losses(train_ids, test_ids, len(vocab), cfg["ngram"])[test_pos]  # the same characters
     sample = text.generate(model, vocab, "Emma ", 240, temperature=0.5, rng=np.random.default_rng(0))
-    print(json.dumps({"done": {"reached": reached, "test_loss": float(test), "sample_tau_0.5": sample}}), flush=True)
+    print(json.dumps({"done": {"reached": reached, "test_loss": float(test.mean()), "ngram_test_loss": float(ngram_test.mean()),
+                               "sample_tau_0.5": sample}}), flush=True)
 
 
 # --------------------------------------------------------------------------
@@ -459,17 +493,27 @@ def markdown_report(report: dict) -> str:
     for sweep in res.get("bptt_memory", {}).get("sweeps", []):
         lines += [bench_lm.markdown_memory(sweep), ""]
     lines += ["## 3. Cells (bench_cells)", "", res.get("cells", {}).get("markdown", "not run"), "",
-              "## 4. Notebook 12's model, time to 1.5 nats/char", ""]
+              f"## 4. Notebook 12's model, time to beat the {NGRAM['order']}-gram counts", ""]
     tr = res.get("lm_train")
     if tr:
+        su = tr.get("setup") or {}
+        if "target" in su:
+            lines.append(f"- target: the Kneser-Ney {su['ngram']['order']}-gram (D = {su['ngram']['discount']})'s loss on the "
+                         f"{su['target_chars']:,} validation characters scored: {su['target']:.3f} nats/char "
+                         f"({su['ngram_val_loss_every_char']:.3f} on every validation character; untrained LSTM "
+                         f"{su['untrained_val_loss']:.3f})")
         for e in tr.get("epochs", []):
             lines.append(f"- epoch {e['epoch']}: train {e['train_loss']:.3f}, validation {e['val_loss']:.3f} nats/char, "
                          f"{e['updates']} updates, {e['train_s']:.0f} s training, {e['wall_s']:.0f} s with validation")
         reached = tr.get("reached")
-        lines.append(f"- reached {TARGET_LOSS} on validation: "
+        lines.append("- below the target on validation: "
                      + (f"yes, after {reached['epoch']} epochs, {reached['wall_s']:.0f} s" if reached else "no"))
+        if tr.get("epochs"):
+            low = min(tr["epochs"], key=lambda e: e["val_loss"])
+            lines.append(f"- lowest validation loss: {low['val_loss']:.3f} nats/char, epoch {low['epoch']}")
         if "test_loss" in tr:
-            lines.append(f"- test (scored once, at the end): {tr['test_loss']:.3f} nats/char")
+            lines.append(f"- test (scored once, at the end, on the same characters): LSTM {tr['test_loss']:.3f}, "
+                         f"{NGRAM['order']}-gram counts {tr['ngram_test_loss']:.3f} nats/char")
         if tr.get("error"):
             lines.append(f"- error: {tr['error']}")
     for step, why in report["skipped"].items():
@@ -489,7 +533,9 @@ def plot_lm_train(result: dict, title: str, path: pathlib.Path) -> bool:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot([e["wall_s"] for e in epochs], [e["val_loss"] for e in epochs], "o-", label="validation (half the held-out text)")
     ax.plot([e["wall_s"] for e in epochs], [e["train_loss"] for e in epochs], "s--", label="training chunks (epoch mean)")
-    ax.axhline(TARGET_LOSS, color="gray", linestyle=":", label=f"target {TARGET_LOSS} nats/char")
+    target = (result.get("setup") or {}).get("target")
+    if target is not None:
+        ax.axhline(target, color="gray", linestyle=":", label=f"target: {NGRAM['order']}-gram counts, {target:.3f} nats/char")
     ax.set_xlabel("seconds of training (validation included)")
     ax.set_ylabel("cross-entropy (nats per character)")
     ax.set_title(title, fontsize=9)

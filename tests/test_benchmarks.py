@@ -15,6 +15,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -77,6 +78,9 @@ def check_dry_run_output(out: pathlib.Path, tail: str = "") -> None:
     assert all(set(r["variants"]) == {"LSTM/builtin", "LSTM/custom"} for r in cells.values())  # the dry run's one cell
     train = res["lm_train"]
     assert len(train["epochs"]) == 2 and train["test_loss"] > 0 and train["sample_tau_0.5"].startswith("Emma ")
+    setup = train["setup"]  # the target: the n-gram's loss on the validation characters the LSTM is scored on
+    assert setup["ngram"] == gpu_suite.NGRAM and 0 < setup["target"] < setup["untrained_val_loss"], setup
+    assert 0 < setup["target_chars"] <= setup["val_chars"] and train["ngram_test_loss"] > 0
     assert all(g["status"] in ("met", "missed") for g in report["goals"])  # judged, even on dry-run numbers
 
     for name in report["files"]:
@@ -84,6 +88,20 @@ def check_dry_run_output(out: pathlib.Path, tail: str = "") -> None:
     assert sum(name.endswith(".png") for name in report["files"]) == 4
     markdown = (out / report_path.name.replace(".json", ".md")).read_text()
     assert "DRY RUN" in markdown and "## Goals (issue 11)" in markdown
+    assert f"time to beat the {gpu_suite.NGRAM['order']}-gram counts" in markdown and "- target: the Kneser-Ney" in markdown
+
+
+def test_the_lm_target_is_notebook_12s_counting_model() -> None:
+    """lm_train's target is the n-gram notebook 12 chose on validation, and the suite's code gives the notebook's loss."""
+    nb = json.loads((ROOT / "notebooks" / "12_char_language_model.ipynb").read_text())
+    printed = "".join(out.get("text", "") if isinstance(out.get("text", ""), str) else "".join(out["text"])
+                      for cell in nb["cells"] if cell["cell_type"] == "code" for out in cell.get("outputs", []))
+    chosen = re.search(r"chosen on validation: order (\d+) \(.*?\), D = ([\d.]+): ([\d.]+) nats/char", printed)
+    assert chosen, "notebook 12's committed outputs no longer print the n-gram chosen on validation"
+    assert gpu_suite.NGRAM == {"order": int(chosen[1]), "discount": float(chosen[2])}
+    vocab, train_ids, val_ids, _ = gpu_suite.notebook12_text()
+    losses = gpu_suite.ngram_losses(train_ids, val_ids, len(vocab), gpu_suite.NGRAM)  # about a second
+    assert losses.shape == val_ids.shape and abs(losses.mean() - float(chosen[3])) <= 5e-4, (losses.mean(), chosen[0])
 
 
 # --------------------------------------------------------------------------
