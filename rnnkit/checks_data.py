@@ -608,7 +608,12 @@ def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndar
             return out
 
         want = roll()
-        got = _call(name, fn, step, X.copy(), H)
+        given = X.copy()
+        got = _call(name, fn, step, given, H)
+        if not np.array_equal(given, X):
+            _fail(name, "your function changed the windows X it was given (in place): the caller's X must be left "
+                  "unchanged", "`w = X` is a second name for the same array, not a copy, so writing into a slice of w "
+                  "(w[:, -1] = ...) writes into X; slide a copy of the windows, or build a new window at each step")
         if np.issubdtype(np.asarray(got).dtype, np.integer) and X.dtype.kind == "i":
             _fail(name, f"for an int input X the forecasts came back as whole numbers ({np.asarray(got).dtype})",
                   "an array made like X (np.zeros_like, np.empty_like, X.copy()) keeps its int dtype, and a float "
@@ -625,7 +630,7 @@ def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndar
                 (roll(prepend=True), "the forecast is put at the front of the window",
                  "the forecast is the most recent value, so it goes at the END of the window"),
             ])
-        _compare(name, "the forecasts", got, want, "step k must see the window that ends with the forecasts of steps 0 .. k-1")
+        _compare(name, "the forecast array", got, want, "step k must see the window that ends with the forecasts of steps 0 .. k-1")
     _passed(name, "correct on 3 cases (a linear one-step model rolled forward)")
 
 

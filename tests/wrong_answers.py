@@ -425,6 +425,19 @@ def _recursive_int_out(step, X, H):
     return out
 
 
+def _recursive_in_place(step, X, H, *, roll=False):
+    w, out = X, []  # w is X under a second name: sliding it slides the caller's windows too
+    for _ in range(H):
+        y = step(w)
+        out.append(y)
+        if roll:
+            w[:] = np.roll(w, -1, axis=1)
+        else:
+            w[:, :-1] = w[:, 1:]
+        w[:, -1] = y
+    return np.stack(out, axis=1)
+
+
 # ---------------------------------------------------------------- 09, 11 ------
 
 
@@ -786,6 +799,9 @@ WRONG: dict[str, list[Wrong]] = {
         ("window grows", lambda step, X, H: recursive_forecast(step, X, H, slide=False), "raised ValueError"),
         ("drops the newest value", lambda step, X, H: recursive_forecast(step, X, H, newest=True), "newest value is dropped"),
         ("keeps an int input's dtype", _recursive_int_out, "whole numbers"),
+        ("slides the caller's X in place", _recursive_in_place, "changed the windows X"),
+        ("rolls the caller's X in place", lambda step, X, H: _recursive_in_place(step, X, H, roll=True),
+         "changed the windows X"),
     ],
     # 09
     "repeat_vector": [
