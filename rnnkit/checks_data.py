@@ -630,7 +630,8 @@ def recursive_forecast(fn: Callable[[Callable[[np.ndarray], np.ndarray], np.ndar
                 (roll(prepend=True), "the forecast is put at the front of the window",
                  "the forecast is the most recent value, so it goes at the END of the window"),
             ])
-        _compare(name, "the forecast array", got, want, "step k must see the window that ends with the forecasts of steps 0 .. k-1")
+        _compare(name, "the forecast array", got, want,
+                 "step k must see the window that ends with the forecasts of steps 0 .. k-1")
     _passed(name, "correct on 3 cases (a linear one-step model rolled forward)")
 
 
