@@ -99,7 +99,7 @@ SCHEMA_VERSION = 3
 STAR = "★"
 COURSE_ID = "rnn-course"
 #: Seconds a cell may run while autograding (nbgrader's default, 30 s, is too short for a full-mode training cell;
-#: notebook 15's took 25 minutes on two CPU cores).
+#: notebook 15's took 26 minutes on two CPU cores).
 GRADING_CELL_TIMEOUT = 2400
 
 NOTEBOOKS_DIR = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
