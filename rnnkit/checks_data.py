@@ -223,9 +223,10 @@ def sentence_accuracy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float])
     _passed(name, "correct on 3 padded batches, with predictions at the padding")
 
 
-@_check(more="np.take_along_axis(probs, y_true[..., None], axis=-1)[..., 0] is the (N, T) probability of the true "
-        "tag and tag_weights[y_true] the (N, T) weight of the true tag; keep the real tokens of both with the mask "
-        "BEFORE the log (a padded position may hold a probability of 0); the answer is sum(w * -log p) / sum(w) over them")
+@_check(more="print two (N, T) arrays for a small batch before you reduce anything: at every position, the probability "
+        "the model gave its true tag (probs indexed along its last axis by y_true), and the weight of its true tag. "
+        "Which positions belong in the sums, and does the mask act before or after the log (a padded position may hold "
+        "a probability of 0)? Then ask what a weighted mean divides by.")
 def weighted_cross_entropy(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], float]) -> None:
     """Check ``fn(probs (N, T, C), y_true (N, T), mask (N, T), tag_weights (C,)) -> float``.
 
