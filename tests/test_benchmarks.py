@@ -100,7 +100,7 @@ def test_the_lm_target_is_notebook_12s_counting_model() -> None:
     assert chosen, "notebook 12's committed outputs no longer print the n-gram chosen on validation"
     assert gpu_suite.NGRAM == {"order": int(chosen[1]), "discount": float(chosen[2])}
     vocab, train_ids, val_ids, _ = gpu_suite.notebook12_text()
-    losses = gpu_suite.ngram_losses(train_ids, val_ids, len(vocab), gpu_suite.NGRAM)  # about a second
+    (losses,) = gpu_suite.ngram_losses(train_ids, (val_ids,), len(vocab), gpu_suite.NGRAM)  # about a second
     assert losses.shape == val_ids.shape and abs(losses.mean() - float(chosen[3])) <= 5e-4, (losses.mean(), chosen[0])
 
 
