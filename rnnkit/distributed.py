@@ -67,6 +67,9 @@ ENGINES: dict[str, tuple[str, str]] = {
     "torch": ("torch", "torch.distributed + DistributedDataParallel"),
 }
 
+#: seconds a torch process waits for the others (at the rendezvous or in a collective) before it fails
+COLLECTIVE_TIMEOUT_S = 120
+
 
 # --------------------------------------------------------------------------
 # numpy helpers: the arithmetic of sharding a batch
@@ -334,16 +337,38 @@ def _train_tensorflow(config: RunConfig) -> dict:
 # --------------------------------------------------------------------------
 
 
-def _torch_worker(rank: int, world: int, port: int, config: dict, out: str) -> None:
-    """One process of the PyTorch run: replica ``rank`` of ``world`` (started by torch.multiprocessing.spawn)."""
-    os.environ.update({"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
+def _loopback_interface() -> str | None:
+    """The name of this machine's loopback interface ("lo" on Linux, "lo0" on macOS), if it has one."""
+    import socket
+
+    try:
+        names = [name for _, name in socket.if_nameindex()]
+    except (AttributeError, OSError):  # no if_nameindex on this platform
+        return None
+    return next((name for name in ("lo", "lo0") if name in names), None)
+
+
+def _torch_worker(rank: int, world: int, store: str, config: dict, out: str) -> None:
+    """One process of the PyTorch run: replica ``rank`` of ``world`` (started by torch.multiprocessing.spawn).
+
+    The processes meet through a file (``store``, a path that does not exist yet) rather than
+    a TCP port: a free port picked by one run can be taken by another run on the same machine
+    before its processes bind it, and then they wait for each other forever.
+    """
+    import datetime
+
     import torch
     import torch.distributed as dist
 
     cfg = RunConfig(**{**config, "devices": world})
     cuda = torch.cuda.is_available() and torch.cuda.device_count() >= world
     torch.set_num_threads(1)
-    dist.init_process_group("nccl" if cuda else "gloo", rank=rank, world_size=world)
+    loopback = _loopback_interface()
+    if not cuda and loopback:  # every process is on this machine: gloo need not guess a network interface
+        os.environ.setdefault("GLOO_SOCKET_IFNAME", loopback)
+    # A stuck collective raises after this long instead of hanging (a step takes well under a second).
+    dist.init_process_group("nccl" if cuda else "gloo", init_method=pathlib.Path(store).as_uri(), rank=rank,
+                            world_size=world, timeout=datetime.timedelta(seconds=COLLECTIVE_TIMEOUT_S))
     device = torch.device(f"cuda:{rank}" if cuda else "cpu")
     if cuda:
         torch.cuda.set_device(device)
@@ -390,21 +415,13 @@ def _torch_worker(rank: int, world: int, port: int, config: dict, out: str) -> N
     dist.destroy_process_group()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:  # a free port for the process group's rendezvous
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _train_torch(config: RunConfig) -> dict:
     import torch.multiprocessing as mp
 
     def run(world: int) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "rank0.json")
-            args = (world, _free_port(), asdict(config), out)
+            args = (world, os.path.join(tmp, "store"), asdict(config), out)  # the rendezvous file
             if world == 1:  # one device needs no second process: this one is rank 0
                 _torch_worker(0, *args)
             else:  # one process per device, as torchrun would start them
@@ -448,7 +465,8 @@ def run_engine(engine: str, config: RunConfig | None = None, *, timeout: float =
     ``devices`` and the process's ``peak_memory_mb``. Arrays come back as numpy.
 
     Raises:
-        RuntimeError: the engine's process failed (its last output lines are in the message).
+        RuntimeError: the engine's process failed or ran past ``timeout`` seconds (its last
+            output lines are in the message).
     """
     config = RunConfig(**{**(asdict(config) if config else {}), **overrides})
     with tempfile.TemporaryDirectory() as tmp:
@@ -457,7 +475,13 @@ def run_engine(engine: str, config: RunConfig | None = None, *, timeout: float =
         root = pathlib.Path(__file__).resolve().parent.parent
         env = engine_env(engine, config.devices)
         env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        try:
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            output = "".join(o.decode(errors="replace") if isinstance(o, bytes) else (o or "")
+                             for o in (exc.stdout, exc.stderr))
+            tail = "\n".join(output.splitlines()[-25:])
+            raise RuntimeError(f"the {engine} run did not finish in {timeout:g} s; its last lines:\n{tail}") from None
         if proc.returncode != 0 or not out.exists():
             tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-25:])
             raise RuntimeError(f"the {engine} run failed (exit {proc.returncode}):\n{tail}")

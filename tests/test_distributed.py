@@ -7,6 +7,8 @@ on simulated CPU devices. Notebook 16 runs the same engines at a larger size.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -91,6 +93,18 @@ def test_engine_matches_one_device(engine: str) -> None:
 def test_run_engine_reports_a_failing_run() -> None:
     with pytest.raises(RuntimeError, match="the jax run failed"):
         dist.run_engine("jax", TINY, chars=50)  # too short a stream for 3 chunks
+
+
+def test_run_engine_reports_a_run_past_its_timeout() -> None:
+    # Start-up alone (importing a framework) takes longer than this: the run must fail with a
+    # message naming the engine and the limit, not hang or raise subprocess's own exception.
+    with pytest.raises(RuntimeError, match=r"the torch run did not finish in 0\.5 s"):
+        dist.run_engine("torch", TINY, timeout=0.5)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the loopback interface is called lo on Linux")
+def test_torch_processes_meet_on_the_loopback_interface() -> None:
+    assert dist._loopback_interface() == "lo"
 
 
 def test_data_parallel_diagram() -> None:
