@@ -1,4 +1,4 @@
-"""Report the wrong-answer suite's count at the end of a pytest run that included it.
+"""Report the wrong-answer suite's count at the end of a pytest run that included it; one OpenMP thread per process.
 
 Under pytest-xdist the wrong answers are tried in the workers: each worker sends its
 records back (``workeroutput``) and the controller adds them up before it reports.
@@ -6,9 +6,18 @@ records back (``workeroutput``) and the controller adds them up before it report
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
+
+# One OpenMP thread per process: pytest-xdist already gives every core a worker, and PyTorch's
+# OpenMP threads spin while they wait for a core that another worker holds. Measured on this
+# course's 2-core machine, notebook 10 in quick mode on KERAS_BACKEND=torch with the other core
+# busy: 69 s with the default threads, 13 s with one (TensorFlow and JAX: no difference). Set here,
+# before xdist starts its workers, so the workers, their notebook kernels and the nested pytest
+# runs of tests/test_backends*.py inherit it; a value set outside pytest is kept.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 _FROM_WORKERS: list = []
 
