@@ -337,6 +337,17 @@ def _train_tensorflow(config: RunConfig) -> dict:
 # --------------------------------------------------------------------------
 
 
+_WATCHDOG_ENV = "RNNKIT_ENGINE_WATCHDOG_S"
+
+
+def _arm_watchdog(seconds: float) -> None:
+    """After ``seconds`` (if > 0), print every thread's Python stack to stderr and exit: a hang becomes an error."""
+    if seconds > 0:
+        import faulthandler
+
+        faulthandler.dump_traceback_later(seconds, exit=True)
+
+
 def _loopback_interface() -> str | None:
     """The name of this machine's loopback interface ("lo" on Linux, "lo0" on macOS), if it has one."""
     import socket
@@ -357,6 +368,13 @@ def _torch_worker(rank: int, world: int, store: str, config: dict, out: str) -> 
     """
     import datetime
 
+    _arm_watchdog(float(os.environ.get(_WATCHDOG_ENV, "0")) if world > 1 else 0.0)  # a spawned process: its own
+    # keras.utils.set_random_seed imports TensorFlow whenever it is installed (to seed tf.data too).
+    # This process needs PyTorch only, and TensorFlow and PyTorch loaded into one process are known
+    # to hang at times (tensorflow#60109, pytorch#99637); here 2 runs in about 40 hung after
+    # TensorFlow's import, with gloo's threads running. A None entry makes `import tensorflow` fail,
+    # so Keras takes TensorFlow for absent.
+    sys.modules.setdefault("tensorflow", None)  # type: ignore[assignment]
     import torch
     import torch.distributed as dist
 
@@ -455,7 +473,7 @@ def engine_env(engine: str, devices: int, base: dict[str, str] | None = None) ->
     return env
 
 
-def run_engine(engine: str, config: RunConfig | None = None, *, timeout: float = 900, **overrides: Any) -> dict:
+def run_engine(engine: str, config: RunConfig | None = None, *, timeout: float = 480, **overrides: Any) -> dict:
     """Train with ``engine`` in a fresh process on 1 device and on ``config.devices`` devices; return the report.
 
     The report holds, for the runs ``"one"`` and ``"many"`` (and, for JAX,
@@ -464,14 +482,20 @@ def run_engine(engine: str, config: RunConfig | None = None, *, timeout: float =
     ``state_shards`` as each replica holds them, and where they live; plus
     ``devices`` and the process's ``peak_memory_mb``. Arrays come back as numpy.
 
+    ``timeout`` (seconds) stays below the 600 s that the tests give a notebook cell, so that a
+    hung run fails here, naming its engine; shortly before it, the process prints where each of
+    its threads is and exits.
+
     Raises:
         RuntimeError: the engine's process failed or ran past ``timeout`` seconds (its last
-            output lines are in the message).
+            output lines, or its threads' stacks, are in the message).
     """
     config = RunConfig(**{**(asdict(config) if config else {}), **overrides})
     with tempfile.TemporaryDirectory() as tmp:
         out = pathlib.Path(tmp) / "report.json"
-        cmd = [sys.executable, "-m", "rnnkit.distributed", engine, "--config", json.dumps(asdict(config)), "--out", str(out)]
+        watchdog = timeout - min(15.0, 0.2 * timeout)  # the process prints its stacks and exits before it is killed
+        cmd = [sys.executable, "-m", "rnnkit.distributed", engine, "--config", json.dumps(asdict(config)), "--out", str(out),
+               "--watchdog", f"{watchdog:g}"]
         root = pathlib.Path(__file__).resolve().parent.parent
         env = engine_env(engine, config.devices)
         env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
@@ -480,10 +504,14 @@ def run_engine(engine: str, config: RunConfig | None = None, *, timeout: float =
         except subprocess.TimeoutExpired as exc:
             output = "".join(o.decode(errors="replace") if isinstance(o, bytes) else (o or "")
                              for o in (exc.stdout, exc.stderr))
-            tail = "\n".join(output.splitlines()[-25:])
+            tail = "\n".join(output.splitlines()[-40:])
             raise RuntimeError(f"the {engine} run did not finish in {timeout:g} s; its last lines:\n{tail}") from None
         if proc.returncode != 0 or not out.exists():
-            tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-25:])
+            output = proc.stdout + proc.stderr
+            if "Timeout (" in output and "Thread 0x" in output:  # the watchdog fired: the stacks of every thread
+                stacks = output[output.index("Timeout ("):]
+                raise RuntimeError(f"the {engine} run did not finish in {timeout:g} s; where each thread was:\n{stacks}")
+            tail = "\n".join(output.splitlines()[-25:])
             raise RuntimeError(f"the {engine} run failed (exit {proc.returncode}):\n{tail}")
         report = json.loads(out.read_text())
     for key, run in report.items():
@@ -513,8 +541,14 @@ def _main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("engine", choices=sorted(ENGINES))
     parser.add_argument("--config", default="{}", help="RunConfig fields as JSON")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--watchdog", type=float, default=0.0,
+                        help="after this many seconds, print every thread's stack and exit (0: never)")
     args = parser.parse_args(argv)
+    _arm_watchdog(args.watchdog)
+    os.environ[_WATCHDOG_ENV] = str(args.watchdog)  # for the processes the torch engine spawns
     config = RunConfig(**json.loads(args.config))
+    if args.engine == "torch":  # PyTorch only: see _torch_worker
+        sys.modules.setdefault("tensorflow", None)  # type: ignore[assignment]
     import keras
 
     if keras.backend.backend() != ENGINES[args.engine][0]:

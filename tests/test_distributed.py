@@ -102,6 +102,19 @@ def test_run_engine_reports_a_run_past_its_timeout() -> None:
         dist.run_engine("torch", TINY, timeout=0.5)
 
 
+def test_an_engine_process_prints_its_stacks_and_exits_when_its_watchdog_fires() -> None:
+    # What a hung run leaves in run_engine's error: every thread's Python stack, then exit 1.
+    import json
+    import subprocess
+    from dataclasses import asdict
+
+    cmd = [sys.executable, "-m", "rnnkit.distributed", "torch", "--config", json.dumps(asdict(TINY)),
+           "--out", "/nonexistent/report.json", "--watchdog", "1"]
+    proc = subprocess.run(cmd, env=dist.engine_env("torch", 2), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Timeout (0:00:01)!" in proc.stderr and "Thread 0x" in proc.stderr, proc.stderr[-2000:]
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="the loopback interface is called lo on Linux")
 def test_torch_processes_meet_on_the_loopback_interface() -> None:
     assert dist._loopback_interface() == "lo"
