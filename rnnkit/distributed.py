@@ -368,7 +368,7 @@ def _torch_worker(rank: int, world: int, store: str, config: dict, out: str) -> 
     """
     import datetime
 
-    _arm_watchdog(float(os.environ.get(_WATCHDOG_ENV, "0")) if world > 1 else 0.0)  # a spawned process: its own
+    _arm_watchdog(float(os.environ.get(_WATCHDOG_ENV, "0")))  # a spawned process: its own watchdog
     # keras.utils.set_random_seed imports TensorFlow whenever it is installed (to seed tf.data too).
     # This process needs PyTorch only, and TensorFlow and PyTorch loaded into one process are known
     # to hang at times (tensorflow#60109, pytorch#99637); here 2 runs in about 40 hung after
@@ -431,6 +431,13 @@ def _torch_worker(rank: int, world: int, store: str, config: dict, out: str) -> 
         }
         pathlib.Path(out).write_text(json.dumps(result))
     dist.destroy_process_group()
+    # End the process here, before Python frees DDP and the process group: in CI (and about 1 run in
+    # 20 here) freeing them after the group was destroyed hung for good, with gloo's threads waiting
+    # (the stack of such a hang ended at the line that called this function). Every result is
+    # written by now, so skipping the clean-up loses nothing.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _train_torch(config: RunConfig) -> dict:
@@ -440,10 +447,9 @@ def _train_torch(config: RunConfig) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "rank0.json")
             args = (world, os.path.join(tmp, "store"), asdict(config), out)  # the rendezvous file
-            if world == 1:  # one device needs no second process: this one is rank 0
-                _torch_worker(0, *args)
-            else:  # one process per device, as torchrun would start them
-                mp.spawn(_torch_worker, args=args, nprocs=world, join=True)
+            # one process per device, as torchrun would start them; one device gets a process of its
+            # own too, since each worker ends its process when it is done (see _torch_worker)
+            mp.spawn(_torch_worker, args=args, nprocs=world, join=True)
             return json.loads(pathlib.Path(out).read_text())
 
     one, many = run(1), run(config.devices)
