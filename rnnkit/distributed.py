@@ -552,8 +552,6 @@ def _main(argv: Sequence[str] | None = None) -> None:
     _arm_watchdog(args.watchdog)
     os.environ[_WATCHDOG_ENV] = str(args.watchdog)  # for the processes the torch engine spawns
     config = RunConfig(**json.loads(args.config))
-    if args.engine == "torch":  # PyTorch only: see _torch_worker
-        sys.modules.setdefault("tensorflow", None)  # type: ignore[assignment]
     import keras
 
     if keras.backend.backend() != ENGINES[args.engine][0]:
